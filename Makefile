@@ -1,0 +1,27 @@
+# The commands the README names. Each one makes the virtual environment it needs.
+#   make book   build the book into _build/html (the main job)
+#   make test   run every test (library, book build, browser, grading pipeline)
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test lint env clean
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,grading,dev]"
+	@touch $@
+
+lint: $(STAMP)
+	$(BIN)/ruff check lecture7 tests bench assignments/nbgrader_config.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf _build
