@@ -1,4 +1,4 @@
-"""Argument checks shared by the schedules (and the second-order methods).
+"""Argument checks shared across lecture7 (schedules, second-order methods, ...).
 
 Each check returns the value converted to a plain Python ``int`` or ``float``,
 or raises ``ValueError`` with a message that names the argument and the bad value.

@@ -3,6 +3,10 @@
 import pytest
 import torch
 
+# Tests are small: one thread avoids oversubscribing the 2-core CI machines
+# (and makes reductions run in a fixed order).
+torch.set_num_threads(1)
+
 
 def pytest_collection_modifyitems(config, items):
     if torch.cuda.is_available():
