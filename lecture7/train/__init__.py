@@ -1,0 +1,23 @@
+"""The training loop every chapter uses, and evaluation helpers.
+
+* :func:`fit` trains a model and returns a :class:`History`
+  (see :mod:`lecture7.train.loop` for the hooks and their order);
+* :func:`evaluate`, :func:`predict_proba`, :func:`accuracy` measure it
+  (:mod:`lecture7.train.evaluation`).
+"""
+
+from __future__ import annotations
+
+from lecture7.train.evaluation import accuracy, evaluate, predict_proba
+from lecture7.train.loop import Callback, FitState, History, LambdaCallback, fit
+
+__all__ = [
+    "Callback",
+    "FitState",
+    "History",
+    "LambdaCallback",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "predict_proba",
+]
