@@ -1,0 +1,328 @@
+"""Sphinx extension for the course book: notebooks to download, launch links, assignments.
+
+Loaded by ``_config.yml`` (``sphinx.local_extensions``). It does five things:
+
+1. **Chapter notebooks.** For every page written as a MyST Markdown notebook it writes
+   ``_sources/<page>.ipynb`` into the site: the jupytext conversion of the page, with
+   no outputs, plus one set-up cell under the title (tagged ``lecture7-setup``) that installs
+   ``lecture7`` where it is missing (Colab, Binder) and lets ``glue`` work without
+   myst-nb. The theme's ".ipynb" download button points at that file, and a line under
+   the page title links to it, to Colab and to Binder.
+2. **Launch links.** sphinx-book-theme points Colab and Binder at the page's source
+   (a ``.md`` file, which neither can open). They are rewritten to open the generated
+   notebook on the branch that holds the published site (``lecture7_site_branch``,
+   default ``gh-pages``: ``ghp-import -n -p -f _build/html`` pushes it there); owner,
+   repository and the library's branch all come from ``repository:`` in ``_config.yml``.
+   The site root also gets a ``requirements.txt`` so that Binder can build that branch.
+3. **Assignments.** The role ``{assignment}`a2_optimizers``` links the student
+   version of an assignment (``assignments/release/<name>/*.ipynb``, written by
+   ``tools/release_assignments.py``). A link to an assignment whose source does not
+   exist, or that was not released, is a build error.
+4. **Nothing from the internet.** Thebe is off (``launch_buttons.thebe: false``), but
+   sphinx-thebe, which Jupyter Book always loads, still puts its scripts (naming
+   unpkg.com) and configuration on every page: they are removed.
+5. **Execution times.** After the build it prints each notebook's execution time and
+   writes them to ``_build/exec_times.json`` (the tests check the one-minute budget).
+
+It also defines the MyST substitutions ``{{ lecture7_pip }}`` (the one pip command
+that installs the library) and ``{{ repository_url }}``, and drops the theme's top bar,
+which would only repeat the sidebar's search button.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+from pathlib import Path
+from urllib.parse import quote
+
+import jupytext
+import nbformat
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.nodes import split_explicit_title
+
+logger = logging.getLogger(__name__)
+
+SETUP_TAG = "lecture7-setup"
+
+SETUP_CELL = """\
+# Set-up for running this notebook outside the book (Colab, Binder, your own machine):
+# install the course library if it is missing, and let `glue` (which fills numbers into
+# the book's text) simply display its value where myst-nb is not installed.
+import importlib.util
+import sys
+import types
+
+if importlib.util.find_spec("lecture7") is None:
+    %pip install --quiet "{pip_spec}"
+    importlib.invalidate_caches()
+if importlib.util.find_spec("myst_nb") is None:
+    from IPython.display import display as _display
+
+    _myst_nb = types.ModuleType("myst_nb")
+    _myst_nb.glue = lambda name, value, display=True: _display(value) if display else None
+    sys.modules["myst_nb"] = _myst_nb
+"""
+
+
+# --- repository settings ---------------------------------------------------------------
+
+
+def repository(app: Sphinx) -> tuple[str, str, str, str]:
+    """``(url, owner, name, branch)`` from ``repository:`` in ``_config.yml``."""
+    opts = app.config.html_theme_options
+    url = str(opts.get("repository_url", "")).strip().rstrip("/")
+    if url.endswith(".git"):
+        url = url[: -len(".git")]
+    parts = url.split("/")
+    if not url.startswith("https://github.com/") or len(parts) != 5:
+        raise ValueError(
+            f"repository.url in _config.yml must be https://github.com/<owner>/<name>, got {url!r}"
+        )
+    branch = str(opts.get("repository_branch", "") or "main")
+    return url, parts[3], parts[4], branch
+
+
+def pip_spec(app: Sphinx) -> str:
+    """The requirement that installs ``lecture7`` from the repository."""
+    url, _, _, branch = repository(app)
+    return f"lecture7 @ git+{url}@{branch}"
+
+
+def _configure(app: Sphinx, config) -> None:
+    # pydata-sphinx-theme adds a top bar holding only a second search button (the
+    # sidebar has one) unless navbar_persistent is set; sphinx-book-theme means it empty.
+    config.html_theme_options.setdefault("navbar_persistent", [])
+    url, _, _, _ = repository(app)
+    subs = dict(config.myst_substitutions or {})
+    subs.setdefault("lecture7_pip", f'`pip install "{pip_spec(app)}"`')
+    subs.setdefault("repository_url", url)
+    config.myst_substitutions = subs
+
+
+# --- chapter notebooks ------------------------------------------------------------------
+
+
+def is_notebook_page(app: Sphinx, docname: str) -> bool:
+    """Pages written as notebooks carry a kernelspec (jupytext header or .ipynb)."""
+    return "kernelspec" in app.env.metadata.get(docname, {})
+
+
+def chapter_notebook(source: Path, pip: str) -> nbformat.NotebookNode:
+    """The downloadable notebook of a MyST Markdown chapter: set-up cell, then its cells."""
+    nb = jupytext.read(source)
+    nb.metadata.pop("jupytext", None)
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    setup = nbformat.v4.new_code_cell(
+        SETUP_CELL.format(pip_spec=pip), metadata={"tags": [SETUP_TAG]}
+    )
+    # right under the title cell, so that the notebook still opens with the chapter's title
+    nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, setup)
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = SETUP_TAG if cell is setup else f"cell-{index:03d}"
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nbformat.validate(nb)
+    return nb
+
+
+def launch_urls(app: Sphinx, pagename: str) -> dict[str, str]:
+    """Colab and Binder URLs that open the generated notebook of ``pagename``."""
+    opts = app.config.html_theme_options
+    launch = opts.get("launch_buttons", {}) or {}
+    _, owner, name, _ = repository(app)
+    branch = app.config.lecture7_site_branch
+    path = f"_sources/{pagename}.ipynb"
+    urls = {}
+    colab = str(launch.get("colab_url", "")).strip().rstrip("/")
+    if colab:
+        urls["Colab"] = f"{colab}/github/{owner}/{name}/blob/{branch}/{path}"
+    binder = str(launch.get("binderhub_url", "")).strip().rstrip("/")
+    if binder:
+        ui = "lab/tree" if launch.get("notebook_interface") == "jupyterlab" else "tree"
+        urls["Binder"] = (
+            f"{binder}/v2/gh/{owner}/{name}/{quote(branch, safe='')}"
+            f"?urlpath={quote(f'{ui}/{path}', safe='')}"
+        )
+    return urls
+
+
+def _fix_launch_buttons(context: dict, urls: dict[str, str]) -> None:
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "launch-buttons":
+            continue
+        for button in group.get("buttons", []):
+            if button.get("text") in urls:
+                button["url"] = urls[button["text"]]
+
+
+def _run_links_html(download: str, urls: dict[str, str]) -> str:
+    links = [
+        f'<a class="reference download l7-download-notebook" href="{html.escape(download)}" '
+        f"download>Download this chapter as a notebook (.ipynb)</a>"
+    ]
+    for label, url in urls.items():
+        links.append(
+            f'<a class="reference external l7-launch-{label.lower()}" '
+            f'href="{html.escape(url)}">Open in {label}</a>'
+        )
+    return '<p class="l7-run-links">' + " · ".join(links) + "</p>\n"
+
+
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree):
+    if doctree is None or not is_notebook_page(app, pagename):
+        return
+    source = Path(app.env.doc2path(pagename))
+    nb = chapter_notebook(source, pip_spec(app))
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(nbformat.writes(nb), encoding="utf-8")
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+    urls = launch_urls(app, pagename)
+    _fix_launch_buttons(context, urls)
+    download = posixpath.relpath(f"_sources/{pagename}.ipynb", posixpath.dirname(pagename))
+    body = context.get("body", "")
+    links = _run_links_html(download, urls)
+    head, sep, tail = body.partition("</h1>")
+    context["body"] = head + sep + links + tail if sep else links + body
+
+
+# --- no thebe ---------------------------------------------------------------------------
+
+
+def _thebe_enabled(app: Sphinx) -> bool:
+    launch = app.config.html_theme_options.get("launch_buttons", {}) or {}
+    return bool(launch.get("thebe"))
+
+
+def _is_thebe_asset(asset) -> bool:
+    name = str(getattr(asset, "filename", "") or "")
+    body = str((getattr(asset, "attributes", None) or {}).get("body", ""))
+    return "thebe" in Path(name).name or "THEBE_JS_URL" in body
+
+
+def _drop_thebe_assets(app: Sphinx, pagename, templatename, context: dict, doctree) -> None:
+    if _thebe_enabled(app):
+        return
+    for key in ("script_files", "css_files"):
+        if key in context:
+            context[key] = [a for a in context[key] if not _is_thebe_asset(a)]
+
+
+def _drop_thebe_config(app: Sphinx, doctree, docname: str) -> None:
+    if _thebe_enabled(app):
+        return
+    for node in list(doctree.findall(nodes.raw)):
+        text = node.astext()
+        if "text/x-thebe-config" in text or text.startswith("<script>kernelName = "):
+            node.parent.remove(node)
+
+
+# --- assignments ------------------------------------------------------------------------
+
+
+def assignment_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{assignment}`a2_optimizers``` or ``{assignment}`the assignment <a2_optimizers>```."""
+    env = inliner.document.settings.env
+    has_title, title, target = split_explicit_title(text)
+    target = target.strip()
+    srcdir = Path(env.srcdir)
+    course = srcdir / env.config.lecture7_assignments_dir
+    source = course / "source" / target
+    release = course / "release" / target
+    problem = None
+    if not target or "/" in target or not source.is_dir():
+        problem = (
+            f"assignment {target!r} does not exist: there is no "
+            f"{source.relative_to(srcdir).as_posix()}/"
+        )
+    else:
+        notebooks = sorted(release.glob("*.ipynb"))
+        if not notebooks:
+            problem = (
+                f"assignment {target!r} has no student version in "
+                f"{release.relative_to(srcdir).as_posix()}/: build with 'make book', "
+                "which releases every assignment (tools/release_assignments.py)"
+            )
+    if problem:
+        msg = inliner.reporter.error(problem, line=lineno)
+        prb = inliner.problematic(rawtext, rawtext, msg)
+        return [prb], [msg]
+
+    result = []
+    for index, notebook in enumerate(notebooks):
+        if index:
+            result.append(nodes.Text(", "))
+        label = f"{target}/{notebook.name}"
+        if has_title:
+            label = title if len(notebooks) == 1 else f"{title} ({notebook.name})"
+        ref = addnodes.download_reference(
+            rawtext,
+            "",
+            refdoc=env.docname,
+            reftarget="/" + notebook.relative_to(srcdir).as_posix(),
+            refexplicit=True,
+            refwarn=False,
+            reftype="download",
+            refdomain="",
+            classes=["l7-assignment"],
+        )
+        ref += nodes.literal(rawtext, label, classes=["xref", "download"])
+        result.append(ref)
+    return result, []
+
+
+# --- execution times --------------------------------------------------------------------
+
+
+def _exec_report(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    metadata = getattr(app.env, "nb_metadata", {})
+    report = {}
+    for docname in sorted(metadata):
+        data = metadata[docname].get("exec_data")
+        if data:
+            report[docname] = {
+                "runtime_s": data.get("runtime"),
+                "method": data.get("method"),
+                "succeeded": data.get("succeeded"),
+            }
+    out = Path(app.outdir).parent / "exec_times.json"
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if report:
+        lines = [
+            f"  {doc:<32} {(d['runtime_s'] or 0):7.1f} s  ({d['method']})"
+            for doc, d in report.items()
+        ]
+        logger.info("notebook execution times (cache: time of the run that filled it):")
+        for line in lines:
+            logger.info(line)
+
+    # Binder builds the site branch from this file (repo2docker reads requirements.txt).
+    requirements = (
+        "# Binder environment for the notebooks on this branch (written by the book build).\n"
+        "--extra-index-url https://download.pytorch.org/whl/cpu\n"
+        f"{pip_spec(app)}\n"
+    )
+    (Path(app.outdir) / "requirements.txt").write_text(requirements, encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict:
+    app.add_config_value("lecture7_site_branch", "gh-pages", "html")
+    app.add_config_value("lecture7_assignments_dir", "assignments", "env")
+    app.connect("config-inited", _configure, priority=900)
+    app.add_role("assignment", assignment_role)
+    # after sphinx-book-theme's own launch/download buttons (priority 501)
+    app.connect("html-page-context", _page_context, priority=502)
+    app.connect("html-page-context", _drop_thebe_assets)
+    app.connect("doctree-resolved", _drop_thebe_config, priority=900)
+    app.connect("build-finished", _exec_report)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
