@@ -28,15 +28,15 @@ CHAPTERS: MappingProxyType = MappingProxyType(
                     "train_depth": 10, "train_width": 256, "epochs": 20, "batch_size": 64},
         },
         "optimizers": {
-            "cpu": {"path_steps": 150, "lr_grid_size": 10, "kappas": [10, 100, 1000, 10000],
+            "cpu": {"path_steps": 150, "lr_grid_size": 8, "kappas": [10, 100, 1000, 10000],
                     "hessian_dims": 6, "hessian_samples": 100000, "check_steps": 10,
                     "hidden_sizes": [128, 128], "epochs": 10, "batch_size": 32,
-                    "lrs": {"SGD": 0.3, "SGD+momentum": 0.1, "Nesterov": 0.1,
+                    "lrs": {"SGD": 0.3, "SGD+momentum": 0.03, "Nesterov": 0.03,
                             "AdaGrad": 0.03, "RMSProp": 0.003, "Adam": 0.003}},
             "gpu": {"path_steps": 150, "lr_grid_size": 16, "kappas": [10, 100, 1000, 10000, 100000],
-                    "hessian_dims": 8, "hessian_samples": 1000000, "check_steps": 20,
+                    "hessian_dims": 7, "hessian_samples": 1000000, "check_steps": 20,
                     "hidden_sizes": [256, 256], "epochs": 20, "batch_size": 32,
-                    "lrs": {"SGD": 0.3, "SGD+momentum": 0.1, "Nesterov": 0.1,
+                    "lrs": {"SGD": 0.3, "SGD+momentum": 0.03, "Nesterov": 0.03,
                             "AdaGrad": 0.03, "RMSProp": 0.003, "Adam": 0.003}},
         },
         "lr_decay": {
@@ -50,10 +50,12 @@ CHAPTERS: MappingProxyType = MappingProxyType(
                     "stochastic_epochs": 20},
         },
         "ensembles": {
-            "cpu": {"widths": (16, 32), "batch_size": 32, "lr": 0.05, "n_models": 6, "member_epochs": 15,
+            "cpu": {"widths": (16, 32), "batch_size": 32, "lr": 0.05, "n_models": 6, "member_epochs": 40,
+                    "small_per_class": 20,
                     "snapshot_cycles": 6, "cycle_epochs": 5, "snapshot_lr": 0.1,
                     "ema_epochs": 20, "ema_lr": 0.1, "ema_decay": 0.99},
-            "gpu": {"widths": (32, 64), "batch_size": 32, "lr": 0.05, "n_models": 10, "member_epochs": 30,
+            "gpu": {"widths": (32, 64), "batch_size": 32, "lr": 0.05, "n_models": 10, "member_epochs": 60,
+                    "small_per_class": 20,
                     "snapshot_cycles": 10, "cycle_epochs": 6, "snapshot_lr": 0.1,
                     "ema_epochs": 40, "ema_lr": 0.1, "ema_decay": 0.995},
         },
@@ -61,7 +63,7 @@ CHAPTERS: MappingProxyType = MappingProxyType(
             "cpu": {"n_per_class": 20, "hidden_size": 256, "epochs": 100, "batch_size": 32,
                     "n_masks": 10000, "mc_passes": 300},
             "gpu": {"n_per_class": 40, "hidden_size": 512, "epochs": 150, "batch_size": 32,
-                    "n_masks": 50000, "mc_passes": 3000},
+                    "n_masks": 20000, "mc_passes": 3000},
         },
         "augmentation": {
             "cpu": {"photo_size": 128, "pca_patches": 2000, "digit_size": 16, "digits_per_class": 5,
@@ -74,9 +76,9 @@ CHAPTERS: MappingProxyType = MappingProxyType(
         "transfer": {
             # pretraining: images of the 10 source shape classes (the stand-in for ImageNet)
             # little / lots: labelled images per class of each target task
-            "cpu": {"pretrain_images": 3000, "pretrain_epochs": 5, "batch_size": 32,
+            "cpu": {"pretrain_images": 2500, "pretrain_epochs": 5, "batch_size": 32,
                     "little_per_class": 5, "little_batch_size": 10, "little_epochs": 20,
-                    "lots_per_class": 50, "lots_epochs": 8, "head_epochs": 100,
+                    "lots_per_class": 50, "lots_epochs": 6, "head_epochs": 100,
                     "test_images": 1000},
             "gpu": {"pretrain_images": 20000, "pretrain_epochs": 10, "batch_size": 64,
                     "little_per_class": 5, "little_batch_size": 10, "little_epochs": 40,
