@@ -11,5 +11,5 @@ Submodules are imported on demand (``from lecture7 import optim``) so that
 
 from lecture7.device import default_device, seed_everything
 
-__all__ = ["default_device", "seed_everything", "__version__"]
+__all__ = ["__version__", "default_device", "seed_everything"]
 __version__ = "0.1.0"

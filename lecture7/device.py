@@ -81,6 +81,6 @@ def seed_everything(seed: int) -> np.random.Generator:
     if not 0 <= seed < 2**32:
         raise ValueError(f"Invalid seed: {seed} (expected 0 <= seed < 2**32)")
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeding the legacy global generator is the point
     torch.manual_seed(seed)  # also seeds every CUDA device
     return np.random.default_rng(seed)

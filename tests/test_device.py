@@ -27,9 +27,9 @@ def test_bad_or_missing_device_is_a_clear_error(monkeypatch, value):
 
 def test_seed_everything_reproduces_all_generators():
     rng = seed_everything(123)
-    a = (rng.standard_normal(3), np.random.rand(3), torch.rand(3))
+    a = (rng.standard_normal(3), np.random.rand(3), torch.rand(3))  # noqa: NPY002
     rng = seed_everything(123)
-    b = (rng.standard_normal(3), np.random.rand(3), torch.rand(3))
+    b = (rng.standard_normal(3), np.random.rand(3), torch.rand(3))  # noqa: NPY002
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert torch.equal(a[2], b[2])

@@ -1,0 +1,52 @@
+# nbgrader course targets for instructors: see README.md and book/instructor_guide.md.
+#
+#   make assignment-notebooks   build assignments/source/*/*.ipynb from assignments/notebooks/*/*.py
+#   make release                validate, then nbgrader generate_assignment --force -> assignments/release/
+#   make autograde              nbgrader autograde every submission in assignments/submitted/
+#   make feedback               nbgrader generate_feedback -> assignments/feedback/
+#   make export                 nbgrader export -> assignments/grades.csv
+#
+# Variables: ASSIGNMENT=a2_optimizers (one assignment instead of all),
+# NBGRADER_FLAGS=--force (re-grade submissions or feedback that exist already),
+# LECTURE7_DEVICE=cuda|cpu (where the checks run), LECTURE7_CELL_TIMEOUT=120 (s per cell).
+# Commands run in assignments/ (the course directory); the gradebook is assignments/gradebook.db.
+
+COURSE := assignments
+ASSIGNMENT ?=
+ASSIGNMENTS = $(or $(ASSIGNMENT),$(notdir $(wildcard $(COURSE)/source/*)))
+NBGRADER_FLAGS ?=
+# nbgrader calls alembic (its database migrations) from PATH: put the venv first
+NBGRADER = cd $(COURSE) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/nbgrader
+
+.PHONY: assignment-notebooks release autograde feedback export
+
+assignment-notebooks: $(STAMP)
+	$(BIN)/python -m lecture7.grading.authoring build $(COURSE)
+
+# --force: the release (and the gradebook's copy of the tests) always matches source/ now
+release: $(STAMP)
+	$(BIN)/python -m lecture7.grading.authoring check $(COURSE)
+	@for a in $(ASSIGNMENTS); do \
+	  echo "== release $$a"; \
+	  ( $(NBGRADER) generate_assignment "$$a" --force ) || exit 1; \
+	done
+
+autograde: $(STAMP)
+	@for a in $(ASSIGNMENTS); do \
+	  if compgen -G "$(COURSE)/submitted/*/$$a" > /dev/null; then \
+	    echo "== autograde $$a"; \
+	    ( $(NBGRADER) autograde "$$a" $(NBGRADER_FLAGS) ) || exit 1; \
+	  else echo "== $$a: no submissions in $(COURSE)/submitted/<student>/$$a"; fi; \
+	done
+
+feedback: $(STAMP)
+	@for a in $(ASSIGNMENTS); do \
+	  if compgen -G "$(COURSE)/autograded/*/$$a" > /dev/null; then \
+	    echo "== feedback $$a"; \
+	    ( $(NBGRADER) generate_feedback "$$a" $(NBGRADER_FLAGS) ) || exit 1; \
+	  fi; \
+	done
+
+export: $(STAMP)
+	$(NBGRADER) export --to grades.csv
+	@echo "Grades: $(COURSE)/grades.csv"
