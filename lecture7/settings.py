@@ -33,7 +33,7 @@ CHAPTERS: MappingProxyType = MappingProxyType(
                     "hidden_sizes": [128, 128], "epochs": 10, "batch_size": 32,
                     "lrs": {"SGD": 0.3, "SGD+momentum": 0.03, "Nesterov": 0.03,
                             "AdaGrad": 0.03, "RMSProp": 0.003, "Adam": 0.003}},
-            "gpu": {"path_steps": 150, "lr_grid_size": 16, "kappas": [10, 100, 1000, 10000, 100000],
+            "gpu": {"path_steps": 150, "lr_grid_size": 16, "kappas": [10, 100, 1000, 10000],
                     "hessian_dims": 7, "hessian_samples": 1000000, "check_steps": 20,
                     "hidden_sizes": [256, 256], "epochs": 20, "batch_size": 32,
                     "lrs": {"SGD": 0.3, "SGD+momentum": 0.03, "Nesterov": 0.03,
