@@ -262,3 +262,29 @@ def test_fit_moves_batches_to_the_model_device(toy, device):
                   epochs=2, val_loader=toy, progress=False, seed=0)  # fmt: skip
     assert isinstance(history, History) and all(math.isfinite(v) for v in history.step_loss)
     assert predict_proba(model, toy.x).device == toy.x.device
+
+
+def test_eval_modules_keep_frozen_batchnorm_statistics():
+    """A frozen backbone's BatchNorm must not drift: fit keeps eval_modules in eval mode."""
+    from lecture7.models import SmallCNN
+
+    torch.manual_seed(0)
+    model = SmallCNN(1, 3, widths=(4,), batchnorm=True, seed=0)
+    bn = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    before = [b.running_mean.clone() for b in bn]
+    x, y = torch.rand(16, 1, 8, 8), torch.randint(0, 3, (16,))
+    loader = make_loader((x, y), batch_size=8)
+    optimizer = torch.optim.SGD(model.fc.parameters(), lr=0.1)
+    fit(model, loader, optimizer=optimizer, epochs=2, progress=False, eval_modules=bn)
+    for b, old in zip(bn, before, strict=True):
+        assert torch.equal(b.running_mean, old)
+    fit(model, loader, optimizer=optimizer, epochs=1, progress=False)  # without: they move
+    assert not all(torch.equal(b.running_mean, old) for b, old in zip(bn, before, strict=True))
+
+
+def test_eval_modules_must_belong_to_the_model():
+    model = torch.nn.Linear(2, 2)
+    loader = make_loader((torch.rand(4, 2), torch.randint(0, 2, (4,))), batch_size=2)
+    with pytest.raises(ValueError, match="eval_modules"):
+        fit(model, loader, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
+            progress=False, eval_modules=[torch.nn.BatchNorm1d(2)])

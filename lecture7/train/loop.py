@@ -137,9 +137,11 @@ def _validate(epochs: int, scheduler_interval: str, grad_clip: float | None, cal
 
 def _run_epoch(model, loader, optimizer, loss_fn, hooks, state, bar, device) -> None:
     """One pass over ``loader``; appends the epoch's training numbers to the history."""
-    augment, mix, regularizer, scheduler, grad_clip, step_callbacks = hooks
+    augment, mix, regularizer, scheduler, grad_clip, step_callbacks, eval_modules = hooks
     history = state.history
     model.train()
+    for module in eval_modules:  # e.g. frozen BatchNorm layers keep their statistics
+        module.eval()
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     count, step_losses = 0, []
@@ -195,6 +197,7 @@ def fit(
     grad_clip: float | None = None,
     progress: bool = True,
     seed: int | None = None,
+    eval_modules: Sequence[nn.Module] = (),
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader``; return its :class:`History`.
 
@@ -218,6 +221,10 @@ def fit(
         seed: if given, seed torch's CPU generator (and the model's GPU one) for
             the run (dropout masks...), restoring the global state afterwards.
             Shuffling follows the loader's own generator.
+        eval_modules: submodules of ``model`` kept in eval mode while the rest
+            trains, e.g. the BatchNorm layers of a frozen backbone, whose running
+            statistics would otherwise keep moving (``lecture7.transfer.freeze``
+            stops the gradients, not the statistics).
     """
     if isinstance(train_loader, (Split, torch.Tensor, tuple, list)):
         raise ValueError(
@@ -232,7 +239,12 @@ def fit(
     step_scheduler = scheduler if scheduler_interval == "step" else None
     step_callbacks = [cb.on_step_end for cb in callbacks if hasattr(cb, "on_step_end")]
     epoch_callbacks = [cb.on_epoch_end for cb in callbacks if hasattr(cb, "on_epoch_end")]
-    hooks = (augment, mix, regularizer, step_scheduler, grad_clip, step_callbacks)
+    eval_modules = list(eval_modules)
+    owned = {id(m) for m in model.modules()}
+    for module in eval_modules:
+        if not isinstance(module, nn.Module) or id(module) not in owned:
+            raise ValueError(f"Invalid eval_modules entry {module!r}: not a submodule of the model")
+    hooks = (augment, mix, regularizer, step_scheduler, grad_clip, step_callbacks, eval_modules)
     state = FitState(model=model, optimizer=optimizer, history=History())
     history = state.history
     steps = len(train_loader) if hasattr(train_loader, "__len__") else None

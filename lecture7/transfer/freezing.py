@@ -5,7 +5,8 @@ prefix ``"layer1"`` selects ``"layer1"`` and ``"layer1.*"`` but not ``"layer10.*
 Freezing sets ``requires_grad = False``: the parameter gets no ``.grad``, so
 ``torch.optim`` skips it even if it is in the optimizer. It does *not* stop
 BatchNorm from updating its running statistics in train mode; put frozen
-BatchNorm layers in eval mode if they must stay fixed.
+BatchNorm layers in eval mode if they must stay fixed (``lecture7.train.fit(...,
+eval_modules=...)`` keeps them there while the rest of the model trains).
 """
 
 from __future__ import annotations
