@@ -66,12 +66,14 @@ CHAPTERS: MappingProxyType = MappingProxyType(
                     "n_masks": 20000, "mc_passes": 3000},
         },
         "augmentation": {
-            "cpu": {"photo_size": 128, "pca_patches": 2000, "digit_size": 16, "digits_per_class": 5,
-                    "digit_epochs": 250, "digit_lr": 3e-3, "shapes_train": 300, "shapes_test": 1000,
-                    "shapes_size": 16, "shapes_crop": 12, "shapes_epochs": 40, "batch_size": 32},
-            "gpu": {"photo_size": 256, "pca_patches": 20000, "digit_size": 32, "digits_per_class": 10,
-                    "digit_epochs": 300, "digit_lr": 3e-3, "shapes_train": 1000, "shapes_test": 2000,
-                    "shapes_size": 32, "shapes_crop": 28, "shapes_epochs": 60, "batch_size": 32},
+            "cpu": {"photo_size": 128, "pca_patches": 2000, "digit_size": 16, "digits_per_class": 20,
+                    "digit_epochs": 50, "digit_lr": 3e-3, "batch_size": 32,
+                    "shapes_train": 500, "shapes_test": 1000, "shapes_size": 16, "shapes_crop": 12,
+                    "shapes_epochs": 20, "shapes_batch_size": 64},
+            "gpu": {"photo_size": 256, "pca_patches": 20000, "digit_size": 16, "digits_per_class": 20,
+                    "digit_epochs": 50, "digit_lr": 3e-3, "batch_size": 32,
+                    "shapes_train": 500, "shapes_test": 5000, "shapes_size": 16, "shapes_crop": 12,
+                    "shapes_epochs": 20, "shapes_batch_size": 64},
         },
         "transfer": {
             # pretraining: images of the 10 source shape classes (the stand-in for ImageNet)
