@@ -171,6 +171,9 @@ REGION_MARKERS = {
 }
 MARKERS = [f"### {m}" for pair in REGION_MARKERS.values() for m in pair]
 MIN_SECRET_CHARS = 12
+# Model answers are prose, wrapped into lines: a short fragment ("validation accuracy.")
+# is ordinary English that a chapter may well say too. Prose counts from a longer line.
+MIN_SECRET_PROSE_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,8 @@ def split_cell(cell) -> tuple[list[tuple[str, str]], list[str]]:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     has_region = any(_is_marker(line) for line in lines)
     if meta.get("solution") and not has_region:
-        return [("solution", line) for line in lines], []
+        kind = "written answer" if cell.cell_type == "markdown" else "solution"
+        return [(kind, line) for line in lines], []
     secret, public, kind = [], [], None
     for line in lines:
         if kind is None:
@@ -220,21 +224,33 @@ def library_text() -> str:
     )
 
 
-def is_trivial(line: str) -> bool:
+def is_trivial(line: str, kind: str = "solution") -> bool:
+    prose = kind in ("mark scheme", "written answer")
     return (
-        len(line) < MIN_SECRET_CHARS
+        len(line) < (MIN_SECRET_PROSE_CHARS if prose else MIN_SECRET_CHARS)
         or line.startswith("#")
         or not re.search(r"[A-Za-z0-9]", line)
         or line in {"raise NotImplementedError()", "pass"}
     )
 
 
-def secrets_of(notebooks: list[Path], public_extra: str = "") -> list[Secret]:
+def chapter_text() -> str:
+    """The normalized text of the chapters' own sources (``book/*.md``)."""
+    return "\n".join(
+        normalize(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "book").glob("*.md"))
+    )
+
+
+def secrets_of(
+    notebooks: list[Path], public_extra: str = "", public_prose: str = ""
+) -> list[Secret]:
     """The non-trivial secret lines of ``notebooks`` that are not public elsewhere.
 
     A line is public when its text also appears outside the regions of the same
     notebook (the student sees it in the released notebook, e.g. in a docstring) or in
-    ``public_extra`` (the library's source, which students install).
+    ``public_extra`` (the library's source, which students install). A line of a model
+    answer (prose) is also public when the chapters teach it in the same words
+    (``public_prose``): the answer is what the chapter says. Solution *code* never is.
     """
     found: list[Secret] = []
     for path in notebooks:
@@ -248,7 +264,9 @@ def secrets_of(notebooks: list[Path], public_extra: str = "") -> list[Secret]:
         seen = set()
         for kind, line in secret_pairs:
             norm = normalize(line)
-            if is_trivial(norm) or norm in seen or norm in public_text:
+            if is_trivial(norm, kind) or norm in seen or norm in public_text:
+                continue
+            if kind in ("mark scheme", "written answer") and norm in public_prose:
                 continue
             seen.add(norm)
             found.append(Secret(norm, path, kind))

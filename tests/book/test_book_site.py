@@ -22,6 +22,7 @@ from sitecheck import (
     COURSE,
     MARKERS,
     SETUP_TAG,
+    chapter_text,
     is_notebook_source,
     leaks,
     library_text,
@@ -73,7 +74,7 @@ def test_site_has_no_solutions_or_hidden_tests(site):
     notebooks = source_notebooks()
     if not notebooks:
         pytest.skip("no assignment source notebooks yet (assignments/source/*/*.ipynb)")
-    secrets = secrets_of(notebooks, library_text())
+    secrets = secrets_of(notebooks, library_text(), chapter_text())
     found = leaks(secrets, list(site_files()))
     assert not found, (
         "the built site contains lines of assignment solutions or hidden tests "
