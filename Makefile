@@ -7,6 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# The chapters, the assignments and the tests run small models: one OpenMP/BLAS thread
+# per process is as fast for them, and a busy 2-core machine does not thrash (torch's
+# default thread pool made some chapters 10x slower under load). Set it to override.
+export OMP_NUM_THREADS ?= 1
+
 .PHONY: book test lint env clean
 
 env: $(STAMP)

@@ -15,10 +15,6 @@
 #      own code: when lecture7 or the environment changes, $(BOOK_LIBSTAMP) clears it
 #      (and Sphinx's saved state), so every chapter runs again against the new library.
 
-# Chapters train small models; one BLAS/OpenMP thread per process is as fast for
-# them and keeps a busy 2-core machine from thrashing. Set it to override.
-export OMP_NUM_THREADS ?= 1
-
 MATHJAX_VERSION := 3.2.2
 MATHJAX := book/_static/mathjax/tex-mml-chtml.js
 BOOK_HTML := _build/html
