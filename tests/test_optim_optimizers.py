@@ -196,12 +196,36 @@ def test_tiles_give_bitwise_the_same_result_as_whole_tensors(monkeypatch):
     assert s_whole["t"] == s_tiles["t"] == 5
 
 
+@pytest.mark.parametrize("tile_bytes", [1 << 30, 1000])
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam"])
+def test_state_tensors_are_updated_in_place(name, tile_bytes, monkeypatch):
+    """The kernels update the optimizer's own state tensors (whole or by tiles), as torch does."""
+    monkeypatch.setattr(base, "TILE_BYTES", tile_bytes)
+    hyper = {"SGD": {"momentum": 0.9, "nesterov": True}, "RMSprop": {"centered": True, "momentum": 0.9},
+             "Adam": {"amsgrad": True}}.get(name, {})
+    generator = torch.Generator().manual_seed(5)
+    p = torch.randn(3001, generator=generator, requires_grad=True)
+    opt = getattr(l7, name)([p], **hyper)
+    p.grad = torch.randn(3001, generator=generator)
+    opt.step()
+    tensors = {k: v for k, v in opt.state[p].items() if isinstance(v, torch.Tensor)}
+    before = {k: v.clone() for k, v in tensors.items()}
+    grad_before = p.grad.clone()
+    opt.step()
+    assert torch.equal(p.grad, grad_before)  # the gradient is never modified
+    for key, value in tensors.items():
+        assert opt.state[p][key] is value, key
+        assert not torch.equal(value, before[key]), key
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam"])
 def test_float32_and_a_large_parameter_match_torch(name):
-    """Default tile size, a 200k-element weight, float32: equal up to float32 rounding."""
+    """Default tile size, a 420k-element weight (two tiles, the second one partial),
+    float32: equal up to float32 rounding."""
     generator = torch.Generator().manual_seed(1)
-    start = torch.randn(400, 500, generator=generator)
-    grads = [torch.randn(400, 500, generator=generator) for _ in range(10)]
+    start = torch.randn(600, 700, generator=generator)
+    assert 1 < start.numel() * start.element_size() / base.TILE_BYTES < 2
+    grads = [torch.randn(600, 700, generator=generator) for _ in range(10)]
     hyper = {"SGD": {"lr": 0.01, "momentum": 0.9}}.get(name, {})
     results = []
     for cls in (getattr(l7, name), getattr(torch.optim, name)):

@@ -14,12 +14,19 @@ import torch
 
 from lecture7.optim import (
     RULES,
+    AdagradState,
+    AdamState,
     MomentumState,
+    RMSpropState,
+    Update,
     adagrad,
+    adagrad_update,
     adam,
+    adam_update,
     momentum_update,
     nesterov_momentum,
     rmsprop,
+    rmsprop_update,
     sgd,
     sgd_momentum,
 )
@@ -176,6 +183,99 @@ def test_rules_never_modify_their_inputs(name):
         if isinstance(value, np.ndarray):
             assert all(not np.shares_memory(value, v) for v in (w, dw, *config.values())
                        if isinstance(v, np.ndarray)), key
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_rules_never_modify_torch_inputs(name):
+    """The kernels update their state in place; the rules hand them copies (tensors too)."""
+    generator = torch.Generator().manual_seed(1)
+    w, dw = torch.randn(4, 6, generator=generator), torch.randn(4, 6, generator=generator)
+    _, config = RULES[name](w, dw, None)
+    w_before, dw_before, config_before = w.clone(), dw.clone(), copy.deepcopy(config)
+    next_w, next_config = RULES[name](w, dw, config)
+    assert torch.equal(w, w_before) and torch.equal(dw, dw_before)
+    for key, value in config_before.items():
+        assert torch.equal(config[key], value) if torch.is_tensor(value) else config[key] == value
+    inputs = {t.data_ptr() for t in (w, dw, *config.values()) if torch.is_tensor(t)}
+    assert next_w.data_ptr() not in inputs
+    for key, value in next_config.items():
+        if torch.is_tensor(value):
+            assert value.data_ptr() not in inputs, key
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_integer_inputs_get_floating_point_state(name):
+    """The rules' copies of the state take the dtype out-of-place arithmetic would give them."""
+    w, dw = np.array([[1, -2], [3, 0]]), np.array([[2, 1], [-1, 3]])
+    ours_w, ours_config = RULES[name](w, dw, dict(HYPER[name]))
+    float_w, float_config = RULES[name](w.astype(float), dw.astype(float), dict(HYPER[name]))
+    np.testing.assert_array_equal(ours_w, float_w)
+    for key, value in float_config.items():
+        np.testing.assert_array_equal(ours_config[key], value, err_msg=key)
+        if isinstance(value, np.ndarray):
+            assert ours_config[key].dtype == np.float64, key
+    # float32 state next to float64 weights is promoted, as float32 + float64 would be
+    if name in ("sgd_momentum", "adagrad"):
+        key = {"sgd_momentum": "velocity", "adagrad": "cache"}[name]
+        _, config = RULES[name](w.astype(float), dw.astype(float),
+                                {key: np.ones((2, 2), dtype=np.float32)})
+        assert config[key].dtype == np.float64
+
+
+# kernel, its state, hyperparameters: every state array and code path (heavy ball and
+# Nesterov in both conventions, centered RMSProp with momentum, AMSGrad)
+KERNELS = {
+    "momentum": (momentum_update, lambda w: MomentumState.init(w),
+                 {"learning_rate": 0.1, "momentum": 0.9, "dampening": 0.2}),
+    "nesterov": (momentum_update, lambda w: MomentumState.init(w),
+                 {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}),
+    "nesterov-pytorch": (momentum_update, lambda w: MomentumState.init(w),
+                         {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True,
+                          "convention": "pytorch"}),
+    "adagrad": (adagrad_update, lambda w: AdagradState.init(w, initial_accumulator_value=0.1),
+                {"learning_rate": 0.1, "epsilon": 1e-8}),
+    "rmsprop": (rmsprop_update, lambda w: RMSpropState.init(w),
+                {"learning_rate": 0.1, "decay_rate": 0.9, "epsilon": 1e-8}),
+    "rmsprop-centered-momentum": (
+        rmsprop_update, lambda w: RMSpropState.init(w, centered=True, momentum=0.9),
+        {"learning_rate": 0.1, "decay_rate": 0.9, "epsilon": 1e-8, "momentum": 0.9,
+         "centered": True}),
+    "adam-amsgrad": (adam_update, lambda w: AdamState.init(w, amsgrad=True),
+                     {"learning_rate": 0.1, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8,
+                      "amsgrad": True}),
+}
+
+
+@pytest.mark.parametrize("library", ["numpy", "torch"])
+@pytest.mark.parametrize("kernel_name", sorted(KERNELS))
+def test_kernels_update_their_state_in_place_and_never_modify_dw(kernel_name, library):
+    kernel, init, hyper = KERNELS[kernel_name]
+    rng = np.random.default_rng(4)
+    w, dw = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    if library == "torch":
+        w, dw = torch.tensor(w), torch.tensor(dw)
+    copy_of = (lambda x: x.clone()) if library == "torch" else (lambda x: x.copy())
+    state = init(w)
+    arrays = {k: v for k, v in state._asdict().items() if v is not None and k != "t"}
+    before = {k: copy_of(v) for k, v in arrays.items()}
+    dw_before = copy_of(dw)
+    for _ in range(2):  # the second step starts from the updated state
+        update, state_next = kernel(dw, state, **hyper)
+        assert isinstance(update, Update)
+        np.testing.assert_array_equal(dw, dw_before)  # dw is never modified
+        for key, array in arrays.items():
+            assert getattr(state_next, key) is array, key  # the same array, updated in place
+        state = state_next
+    for key, array in arrays.items():
+        assert not np.array_equal(array, before[key]), key
+    if kernel_name.startswith("adam"):
+        assert state.t == 2
+
+
+def test_an_update_with_a_denominator_divides_before_it_scales():
+    w, direction, denominator = np.array([1.0, 2.0]), np.array([3.0, -4.0]), np.array([2.0, 8.0])
+    np.testing.assert_array_equal(Update(-0.5, direction, denominator).apply(w), [0.25, 2.25])
+    np.testing.assert_array_equal(Update(-0.5, direction).apply(w), [-0.5, 4.0])
 
 
 DEFAULTS = {

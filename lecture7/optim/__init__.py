@@ -1,7 +1,8 @@
 """Optimizers of the lecture: kernels, CS231n rules, torch.optim classes, 2-D landscapes.
 
-* :mod:`~lecture7.optim.kernels`: one pure function per algorithm, written with
-  plain arithmetic so it runs on NumPy arrays and torch tensors alike.
+* :mod:`~lecture7.optim.kernels`: one function per algorithm, written with
+  plain arithmetic so it runs on NumPy arrays and torch tensors alike; it
+  updates the state arrays it is given in place.
 * :mod:`~lecture7.optim.rules`: the CS231n ``rule(w, dw, config) -> (next_w, config)``
   functions ``sgd``, ``sgd_momentum``, ``nesterov_momentum``, ``adagrad``,
   ``rmsprop``, ``adam``.

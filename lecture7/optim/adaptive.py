@@ -3,8 +3,11 @@ r"""Kernels with a per-parameter learning rate: AdaGrad, RMSProp, Adam.
 Each divides every coordinate's step by (a running estimate of) the size of that
 coordinate's gradients, so steep and shallow directions advance alike *when they
 are coordinate axes*. Same conventions as :mod:`lecture7.optim.kernels`: a kernel
-maps ``(dw, state)`` to ``(Update, state_next)`` with out-of-place arithmetic only,
-and runs on NumPy arrays and torch tensors alike.
+maps ``(dw, state)`` to ``(Update, state_next)``, updates the arrays of ``state`` in
+place (``dw`` is never modified) and runs on NumPy arrays and torch tensors alike.
+Their updates have a denominator, ``Update(-rate, g_t or m_t, sqrt(...) + eps)``,
+which the front ends apply in one pass, as ``torch.optim``'s ``p.addcdiv_`` does
+(RMSProp with momentum steps along its momentum buffer instead).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from lecture7.optim.arrays import Array, maximum, sqrt, zeros_like
-from lecture7.optim.kernels import MomentumState, Update, momentum_update, sgd_update
+from lecture7.optim.kernels import MomentumState, Update, momentum_update
 
 __all__ = [
     "AdagradState",
@@ -52,10 +55,18 @@ def adagrad_update(
     ``torch.optim.Adagrad`` alike (PyTorch's default is 1e-10, CS231n's 1e-8).
     ``torch.optim.Adagrad``'s ``lr_decay`` changes :math:`\alpha` per step; its front
     end passes the decayed rate here.
+
+    Returns:
+        ``(Update(-alpha, g_t, sqrt(G_t) + eps), state)``, ``state.cache`` updated in place.
     """
-    # G_t = G_{t-1} + g_t^2
-    cache = state.cache + dw * dw
-    return Update(-learning_rate, dw / (sqrt(cache) + epsilon)), AdagradState(cache)
+    # G_t = G_{t-1} + g_t^2, in place
+    cache = state.cache
+    cache += dw * dw
+    # sqrt(G_t) + eps
+    denominator = sqrt(cache)
+    denominator += epsilon
+    # w_t = w_{t-1} - alpha g_t / (sqrt(G_t) + eps)
+    return Update(-learning_rate, dw, denominator), state
 
 
 class RMSpropState(NamedTuple):
@@ -105,26 +116,44 @@ def rmsprop_update(
     :math:`\sqrt{s_t - \bar g_t^2}`. ``momentum`` :math:`\mu > 0` feeds the scaled
     gradient to :func:`momentum_update` in PyTorch's buffer form
     (:math:`b_t = \mu b_{t-1} + g_t / (\sqrt{\cdot} + \epsilon)`, :math:`w_t = w_{t-1} - \alpha b_t`).
+
+    Returns:
+        ``(update, state)``, with ``state.cache`` (and ``grad_avg``, ``velocity``)
+        updated in place.
     """
-    # s_t = rho s_{t-1} + (1 - rho) g_t^2
-    cache = decay_rate * state.cache + (1 - decay_rate) * dw * dw
-    grad_avg, variance = None, cache
+    # (1 - rho) g_t^2, computed as ((1 - rho) g_t) g_t
+    square = (1 - decay_rate) * dw
+    square *= dw
+    # s_t = rho s_{t-1} + (1 - rho) g_t^2, in place
+    cache = state.cache
+    cache *= decay_rate
+    cache += square
     if centered:
-        # gbar_t = rho gbar_{t-1} + (1 - rho) g_t, written as torch's lerp
-        grad_avg = state.grad_avg + (1 - decay_rate) * (dw - state.grad_avg)
-        variance = cache - grad_avg * grad_avg
-    # g_t / (sqrt(s_t) + eps)
-    scaled = dw / (sqrt(variance) + epsilon)
+        # gbar_t = gbar_{t-1} + (1 - rho) (g_t - gbar_{t-1}), torch's lerp, in place
+        grad_avg = state.grad_avg
+        change = dw - grad_avg
+        change *= 1 - decay_rate
+        grad_avg += change
+        # sqrt(s_t - gbar_t^2), in a temporary of its own
+        denominator = cache - grad_avg * grad_avg
+        sqrt(denominator, out=denominator)
+    else:
+        # sqrt(s_t)
+        denominator = sqrt(cache)
+    # the denominator, sqrt(.) + eps
+    denominator += epsilon
     if momentum > 0:
-        update, velocity = momentum_update(
-            scaled,
+        # b_t = mu b_{t-1} + g_t / (sqrt(s_t) + eps), w_t = w_{t-1} - alpha b_t
+        update, _ = momentum_update(
+            dw / denominator,
             MomentumState(state.velocity),
             learning_rate=learning_rate,
             momentum=momentum,
             convention="pytorch",
         )
-        return update, RMSpropState(cache, grad_avg, velocity.velocity)
-    return sgd_update(scaled, learning_rate=learning_rate), RMSpropState(cache, grad_avg, None)
+        return update, state
+    # w_t = w_{t-1} - alpha g_t / (sqrt(s_t) + eps)
+    return Update(-learning_rate, dw, denominator), state
 
 
 class AdamState(NamedTuple):
@@ -178,17 +207,31 @@ def adam_update(
     ``amsgrad=True`` (Reddi et al., 2018: https://openreview.net/forum?id=ryQu7f-RZ)
     divides by the running maximum :math:`v^{max}_t = \max(v^{max}_{t-1}, v_t)`
     (``state.v_max``), bias-corrected like :math:`v_t`, as ``torch.optim.Adam`` does.
+
+    Returns:
+        ``(Update(-alpha / (1 - beta1^t), m_t, sqrt(v_hat_t) + eps), state_next)``:
+        ``m``, ``v`` (and ``v_max``) updated in place, ``t`` incremented.
     """
     t = state.t + 1
-    # m_t = beta1 m_{t-1} + (1 - beta1) g_t, written as torch's lerp
-    m = state.m + (1 - beta1) * (dw - state.m)
-    # v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
-    v = beta2 * state.v + (1 - beta2) * dw * dw
-    v_max = maximum(state.v_max, v) if amsgrad else None
+    m, v = state.m, state.v
+    # m_t = m_{t-1} + (1 - beta1) (g_t - m_{t-1}), torch's lerp, in place
+    change = dw - m
+    change *= 1 - beta1
+    m += change
+    # (1 - beta2) g_t^2, computed as ((1 - beta2) g_t) g_t
+    square = (1 - beta2) * dw
+    square *= dw
+    # v_t = beta2 v_{t-1} + (1 - beta2) g_t^2, in place
+    v *= beta2
+    v += square
+    if amsgrad:
+        # v^max_t = max(v^max_{t-1}, v_t), in place
+        maximum(state.v_max, v, out=state.v_max)
     bias_correction1 = 1 - beta1**t
     bias_correction2 = 1 - beta2**t
-    # sqrt(v_hat_t) + eps, with v_hat_t = v_t / (1 - beta2^t)
-    denominator = sqrt(v_max if amsgrad else v) / bias_correction2**0.5 + epsilon
+    # sqrt(v_hat_t) + eps = sqrt(v_t) / sqrt(1 - beta2^t) + eps
+    denominator = sqrt(state.v_max if amsgrad else v)
+    denominator /= bias_correction2**0.5
+    denominator += epsilon
     # w_t = w_{t-1} - (alpha / (1 - beta1^t)) m_t / (sqrt(v_hat_t) + eps)
-    update = Update(-learning_rate / bias_correction1, m / denominator)
-    return update, AdamState(m, v, t, v_max)
+    return Update(-learning_rate / bias_correction1, m, denominator), state._replace(t=t)

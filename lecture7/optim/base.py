@@ -8,21 +8,30 @@ parameter with a gradient, ``step()``
    parameter lives; the keys are the kernel state's field names: ``velocity``,
    ``cache``, ``m``, ``v``, ``t``...),
 2. turns ``p.grad`` into the gradient the kernel sees (``maximize``, ``weight_decay``),
-3. calls the kernel and writes the results back: ``p.add_(direction, alpha=scale)``
-   (one pass over ``p``, as in ``torch.optim``) and the new state, in place.
+3. calls the kernel, which updates the state tensors in place (the optimizer owns
+   them, as ``torch.optim`` owns its buffers), then applies the kernel's update to
+   ``p`` in one pass, as ``torch.optim`` does (``p.add_(direction, alpha=scale)``
+   or ``p.addcdiv_(direction, denominator, value=scale)``), and keeps the new
+   counters (Adam's ``t``).
 
-Performance note (why tiles). The kernels are out-of-place, so every ``*`` or
-``+`` creates a temporary as large as its operands. Applied to a whole 4M-element
-weight on a CPU, each temporary would be a fresh 16 MB block streamed through
-main memory (several times slower than ``torch.optim``); applied to tiles of
-512 KiB, the temporaries stay in the CPU's cache and the update reads and writes
-``p``, its gradient and its state about once from memory, as ``torch.optim``'s
-in-place code does. What remains is arithmetic: a formula written with plain
-operators takes about twice as many passes over a tile as torch's fused
-in-place operations (``lerp_``, ``addcmul_``, ``addcdiv_``), so per step SGD costs
-about what ``torch.optim`` does and the stateful methods 1.2-1.8x its
-``foreach=False`` loop on one CPU thread (``bench/optimizers.py``). On GPUs
-whole tensors are used: there the cost is the number of kernel launches.
+Performance note (why tiles). A formula written with plain operators takes more
+passes over its arrays than torch's fused operations (``m += (1 - beta1) * (dw - m)``
+takes three, ``m.lerp_(dw, 1 - beta1)`` one) and creates temporaries (``dw * dw``,
+``sqrt(v)``). Applied to a whole 4M-element weight on a CPU, each temporary would
+be a fresh 16 MB block and each pass would stream 16 MB through main memory.
+Applied to tiles of 1 MiB, the temporaries are blocks the allocator hands out
+again and again, and the extra passes run over data in the CPU's cache: the step
+reads ``p``, its gradient and its state about once from memory. What remains is
+the extra passes and about a microsecond of Python per operation and tile
+(``bench/optimizers.py``, one CPU thread): SGD with or without momentum, AdaGrad
+and RMSProp cost 1.0-1.2x ``torch.optim``'s ``foreach=False`` loop, centered
+RMSProp with momentum about 1.2x (15 passes to torch's 9), and Adam less than
+torch. A step that is one pass anyway (SGD on the raw gradient) is not tiled.
+Tiles rely on the allocator reusing freed blocks: glibc does once the process has
+freed a block of a few MiB (a training loop that frees its gradients or
+activations does); before that, it may give the temporaries' memory back to the
+system after every tile and fault it in again, and the step is several times slower. On GPUs whole tensors are used: there the cost is
+the number of kernel launches.
 """
 
 from __future__ import annotations
@@ -41,7 +50,7 @@ __all__ = ["TILE_BYTES", "KernelCall", "KernelOptimizer", "check"]
 KernelCall = Callable[[torch.Tensor, Any], tuple[Update, Any]]
 
 #: Bytes per tile of a CPU tensor (see the module docstring).
-TILE_BYTES = 1 << 19
+TILE_BYTES = 1 << 20
 
 
 def check(ok: bool, message: str) -> None:
@@ -56,8 +65,16 @@ def _state_tensors(state: NamedTuple | None) -> dict[str, torch.Tensor]:
     return {k: v for k, v in state._asdict().items() if isinstance(v, torch.Tensor)}
 
 
+def _step(w: torch.Tensor, update: Update) -> None:
+    """``w += scale * direction [/ denominator]``, in one pass over ``w``."""
+    if update.denominator is None:
+        w.add_(update.direction, alpha=update.scale)
+    else:
+        w.addcdiv_(update.direction, update.denominator, value=update.scale)
+
+
 class KernelOptimizer(Optimizer):
-    """What the four classes share: gradient preparation, state, tiles, write-back.
+    """What the four classes share: gradient preparation, state, tiles, the step on ``p``.
 
     A subclass says how to create a parameter's state (``_init_state``, a dict
     whose keys are its kernel state's fields, plus counters of its own) and which
@@ -106,27 +123,28 @@ class KernelOptimizer(Optimizer):
     def _apply(
         self, p: torch.Tensor, group: dict[str, Any], state: dict[str, Any], kernel: KernelCall
     ) -> None:
-        """Run ``kernel`` over ``p`` (whole, or tile by tile on a CPU) and write back."""
+        """Run ``kernel`` over ``p`` (whole, or tile by tile on a CPU), updating it in place."""
         grad, kernel_state = p.grad, self._kernel_state(state)
         tensors = _state_tensors(kernel_state)
         if torch.is_complex(p):  # the kernels work on (real, imaginary) pairs, as torch does
             p, grad = torch.view_as_real(p), torch.view_as_real(grad)
             tensors = {k: torch.view_as_real(v) for k, v in tensors.items()}
+        maximize, weight_decay = group["maximize"], group["weight_decay"]
+        # Stateless SGD on the raw gradient is a single pass, p.add_(grad): nothing to tile.
+        several_passes = bool(tensors) or maximize or weight_decay != 0
         tile = TILE_BYTES // p.element_size()
         if (
-            p.device.type == "cpu"
+            several_passes
+            and p.device.type == "cpu"
             and p.numel() > tile
             and all(t.is_contiguous() for t in (p, grad, *tensors.values()))
         ):
-            p, grad = p.view(-1), grad.view(-1)
-            tensors = {k: v.view(-1) for k, v in tensors.items()}
-            tiles = [
-                (p[i : i + tile], grad[i : i + tile], {k: v[i : i + tile] for k, v in tensors.items()})
-                for i in range(0, p.numel(), tile)
-            ]
+            # tile i of p, of its gradient and of each state tensor: views, updated in place
+            columns = [t.view(-1).split(tile) for t in (p, grad, *tensors.values())]
+            tiles = [(w, dw, dict(zip(tensors, views, strict=True)))
+                     for w, dw, *views in zip(*columns, strict=True)]
         else:
             tiles = [(p, grad, tensors)]
-        maximize, weight_decay = group["maximize"], group["weight_decay"]
         new_state = None
         for w, dw, views in tiles:
             if maximize:
@@ -134,11 +152,8 @@ class KernelOptimizer(Optimizer):
             if weight_decay != 0:
                 dw = add_weight_decay(w, dw, weight_decay=weight_decay)
             tile_state = None if kernel_state is None else kernel_state._replace(**views)
-            step, new_state = kernel(dw, tile_state)
-            # w_t = w_{t-1} + scale * direction, in one pass over w
-            w.add_(step.direction, alpha=step.scale)
-            for key, view in views.items():
-                view.copy_(getattr(new_state, key))
+            update, new_state = kernel(dw, tile_state)
+            _step(w, update)
         for key, value in (new_state._asdict() if new_state is not None else {}).items():
             if key not in tensors and value is not None:  # a number such as Adam's t
                 state[key] = value

@@ -1,4 +1,4 @@
-r"""The optimizers of the lecture, one small pure function ("kernel") each.
+r"""The optimizers of the lecture, one small function ("kernel") each.
 
 This module holds what all kernels share (:class:`Update`, weight decay) and the
 first-order ones, SGD and (Nesterov) momentum; :mod:`lecture7.optim.adaptive`
@@ -8,26 +8,42 @@ Every kernel takes a gradient ``dw`` and the optimizer state (a small
 ``NamedTuple`` whose fields are named after the math) and returns
 ``(update, state_next)``, as optax does. The update is a step size times a
 direction, :class:`Update` ``(scale, direction)``, and the parameters move by
-``w_next = w + scale * direction``: the front ends do that multiplication, so
-that ``torch.optim.Optimizer`` classes can do it in the same single pass over
-``p`` as ``torch.optim`` (``p.add_(direction, alpha=scale)``).
-The kernels only use out-of-place arithmetic (``+``,
-``-``, ``*``, ``/``) plus :func:`~lecture7.optim.arrays.sqrt` and
-:func:`~lecture7.optim.arrays.maximum`, so the *same* function runs on NumPy
-arrays and on torch tensors on any device, and never modifies its inputs.
+``w_next = w + scale * direction``; the adaptive methods add a ``denominator``:
+``w_next = w + scale * direction / denominator``. The front ends do that last
+arithmetic, so that the ``torch.optim.Optimizer`` classes do it in the same
+single pass over ``p`` as ``torch.optim`` (``p.add_(direction, alpha=scale)``,
+``p.addcdiv_(direction, denominator, value=scale)``).
 
-The two front ends are thin layers over these functions:
+**Who owns the state.** A kernel never modifies ``dw``, but it updates the
+arrays of ``state`` *in place* (``v *= mu; v += g``) and returns them:
+``state_next`` holds the very arrays of ``state`` (and new numbers, such as
+Adam's ``t``), so the caller must own them, as ``torch.optim`` owns its buffers.
+The two front ends, thin layers over these functions, do:
 
-* :mod:`lecture7.optim.rules`: the CS231n ``rule(w, dw, config)`` functions;
+* :mod:`lecture7.optim.rules`: the CS231n ``rule(w, dw, config)`` functions hand
+  the kernel a copy of the caller's state arrays, so a rule modifies none of its
+  inputs;
 * :mod:`lecture7.optim.optimizers`: ``torch.optim.Optimizer`` classes equal to
-  ``torch.optim.SGD``, ``Adagrad``, ``RMSprop`` and ``Adam``.
+  ``torch.optim.SGD``, ``Adagrad``, ``RMSprop`` and ``Adam`` hand it their own
+  state tensors, which the kernel updates where they are.
+
+An update may point into the state (heavy-ball momentum moves along the velocity
+itself): apply it before the next call.
+
+**Arithmetic.** Augmented assignment (``+=``, ``-=``, ``*=``, ``/=``), the
+operators ``+``, ``-``, ``*``, ``/``, and :func:`~lecture7.optim.arrays.sqrt` and
+:func:`~lecture7.optim.arrays.maximum` mean the same on NumPy arrays and on torch
+tensors on any device, so the *same* function runs on both. Each temporary is
+made once and then updated in place (``x = c * dw; x *= dw`` rather than
+``c * dw * dw``): on a CPU every fresh array is a pass of writes to memory that
+is not in cache yet. The order of the floating-point operations follows
+``torch.optim``'s single-tensor code, so the classes reproduce it to rounding
+error.
 
 Where CS231n and PyTorch disagree (where the learning rate enters momentum,
 the form of Nesterov's update), the kernel takes the convention as an argument
 and its docstring explains both. Where they agree (where epsilon sits) the
-docstring says so and names the libraries that differ. The order of operations
-follows ``torch.optim``'s single-tensor code, so the classes reproduce it to
-rounding error.
+docstring says so and names the libraries that differ.
 """
 
 from __future__ import annotations
@@ -48,19 +64,26 @@ Convention = Literal["cs231n", "pytorch"]
 
 
 def _times(c: float, x: Array) -> Array:
-    """``c * x``, but ``x`` itself when ``c == 1`` (a multiply is a whole pass over ``x``)."""
+    """``c * x``, but ``x`` itself when ``c == 1`` (a multiply is a whole pass over ``x``).
+
+    So the result may be ``x``: never update it in place.
+    """
     return x if c == 1 else c * x
 
 
 class Update(NamedTuple):
-    """One optimizer step, a number times an array: ``w_next = w + scale * direction``."""
+    """One optimizer step: ``w_next = w + scale * direction`` (``/ denominator``, if given)."""
 
     scale: float
     direction: Array
+    denominator: Array | None = None
 
     def apply(self, w: Array) -> Array:
-        """``w + scale * direction``, out of place (the CS231n rules use this)."""
-        return w + _times(self.scale, self.direction)
+        """``w + scale * direction [/ denominator]``, out of place (the CS231n rules use this)."""
+        direction = self.direction
+        if self.denominator is not None:
+            direction = direction / self.denominator
+        return w + _times(self.scale, direction)
 
 
 def add_weight_decay(w: Array, dw: Array, *, weight_decay: float) -> Array:
@@ -68,14 +91,17 @@ def add_weight_decay(w: Array, dw: Array, *, weight_decay: float) -> Array:
 
     .. math:: g = dw + \lambda w
 
-    with :math:`\lambda` = ``weight_decay``. This is the *coupled* weight decay of
-    ``torch.optim`` (its ``weight_decay`` argument): the penalty's gradient joins
-    the loss gradient before the optimizer sees it. For plain SGD that is the
-    same as shrinking the weights; for adaptive methods (Adam) it is not, which
-    is why AdamW decouples it (Loshchilov & Hutter, 2019:
-    https://arxiv.org/abs/1711.05101).
+    with :math:`\lambda` = ``weight_decay``, as a new array (``dw`` is not modified).
+    This is the *coupled* weight decay of ``torch.optim`` (its ``weight_decay``
+    argument): the penalty's gradient joins the loss gradient before the optimizer
+    sees it. For plain SGD that is the same as shrinking the weights; for adaptive
+    methods (Adam) it is not, which is why AdamW decouples it (Loshchilov & Hutter,
+    2019: https://arxiv.org/abs/1711.05101).
     """
-    return dw + weight_decay * w
+    # g = lambda w + dw
+    decayed = weight_decay * w
+    decayed += dw
+    return decayed
 
 
 def sgd_update(dw: Array, *, learning_rate: float) -> Update:
@@ -156,7 +182,8 @@ def momentum_update(
     :math:`(1-d) g_1`; its front end passes ``dampening=0`` on the first step.
 
     Returns:
-        ``(Update(s, direction), MomentumState(a_t))``.
+        ``(Update(s, direction), state)``: ``state.velocity`` now holds :math:`a_t`
+        (updated in place); the heavy ball's direction is that same array.
     """
     if convention == "cs231n":
         into_velocity, onto_w = -learning_rate * (1 - dampening), 1.0
@@ -164,9 +191,15 @@ def momentum_update(
         into_velocity, onto_w = 1 - dampening, -learning_rate
     else:
         raise ValueError(f"Invalid convention: {convention!r} (expected 'cs231n' or 'pytorch')")
-    scaled_grad = _times(into_velocity, dw)
-    # a_t = mu a_{t-1} + c g_t
-    velocity = momentum * state.velocity + scaled_grad
-    # heavy ball moves along a_t; Nesterov along c g_t + mu a_t
-    direction = scaled_grad + momentum * velocity if nesterov else velocity
-    return Update(onto_w, direction), MomentumState(velocity)
+    scaled_grad = _times(into_velocity, dw)  # dw itself when c == 1: not to be modified
+    velocity = state.velocity
+    # a_t = mu a_{t-1} + c g_t, in place
+    velocity *= momentum
+    velocity += scaled_grad
+    if not nesterov:
+        # heavy ball: w_t = w_{t-1} + s a_t
+        return Update(onto_w, velocity), state
+    # Nesterov: w_t = w_{t-1} + s (c g_t + mu a_t)
+    direction = momentum * velocity
+    direction += scaled_grad
+    return Update(onto_w, direction), state

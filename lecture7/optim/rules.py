@@ -19,9 +19,12 @@ rule                   config keys (defaults)
 =====================  =====================================================
 
 Unlike CS231n's versions, nothing passed in is modified: each call returns a new
-config dict (all keys filled in) with new state arrays. A key the rule does not
-know (a typo such as ``learning_rte``) raises ``ValueError`` instead of silently
-falling back to the default.
+config dict (all keys filled in) with new state arrays. (The kernels update the
+state they are given in place; a rule gives them its own copy of the caller's
+arrays, in the dtype out-of-place arithmetic with ``w`` and ``dw`` would give, so
+``w``, ``dw``, ``config`` and its arrays stay as they were.) A key the rule does
+not know (a typo such as ``learning_rte``) raises ``ValueError`` instead of
+silently falling back to the default.
 """
 
 from __future__ import annotations
@@ -103,11 +106,23 @@ def _check_number(key: str, value: Any) -> None:
         raise ValueError(f"Invalid config[{key!r}]: {value!r} (expected {description})")
 
 
+def _own_copy(value: Array, w: Array, dw: Array) -> Array:
+    """A copy of a state array for the kernel to update in place, in the dtype that
+    out-of-place arithmetic with ``w`` and ``dw`` would give it (integers become floats)."""
+    if is_tensor(value):
+        dtype = torch.promote_types(torch.result_type(w, dw), value.dtype)
+        if not (dtype.is_floating_point or dtype.is_complex):
+            dtype = torch.get_default_dtype()
+        return value.to(dtype=dtype, copy=True)
+    return np.array(value, dtype=np.result_type(w, dw, value, 0.0))
+
+
 def _read_config(
     rule: str, w: Array, dw: Array, config: Mapping[str, Any] | None,
     defaults: Mapping[str, Any], state_keys: tuple[str, ...],
 ) -> Config:
-    """A new config: defaults filled in, every value checked, state arrays created."""
+    """A new config: defaults filled in, every value checked, state arrays created or
+    copied (the kernels update them in place)."""
     _check_arrays(w, dw)
     if config is None:
         config = {}
@@ -124,7 +139,7 @@ def _read_config(
         _check_number(key, merged[key])
     for key in state_keys:
         if key not in merged:
-            merged[key] = zeros_like(w)
+            merged[key] = _own_copy(zeros_like(w), w, dw)
             continue
         value = merged[key]
         if not _is_array(value) or is_tensor(value) != is_tensor(w):
@@ -137,6 +152,7 @@ def _read_config(
                 f"{rule}: config[{key!r}] has shape {tuple(value.shape)}, "
                 f"expected {tuple(w.shape)} (the shape of w)"
             )
+        merged[key] = _own_copy(value, w, dw)
     return merged
 
 
