@@ -208,9 +208,18 @@ class Check:
         for m in self.mistakes:
             objects = {**self.reference_objects(), m.target: m.impl}
             theirs = self.observe(objects, cases, guarded=False).observations
-            if all(not self._differences(t, o) for t, o in zip(theirs, observations, strict=True)):
+            if all(self._agree(t, o) for t, o in zip(theirs, observations, strict=True)):
                 found.append(m)
         return found
+
+    def _agree(self, theirs: Any, ours: Any) -> bool:
+        """Same outputs, or the same kind of exception (a mistake may raise where the
+        reference does not, e.g. an empty ``randint`` range: the student's code then
+        raises in the same place)."""
+        raised = [isinstance(x, dict) and RAISED in x for x in (theirs, ours)]
+        if any(raised):
+            return all(raised) and _exception_type(theirs[RAISED]) == _exception_type(ours[RAISED])
+        return not self._differences(theirs, ours)
 
     def judge(self, cases: Sequence[Case], observed: Observed, *, hidden: bool) -> Verdict:
         """Compare ``observed`` with the expected observations and score it."""
@@ -261,3 +270,8 @@ class Check:
             raise AssertionError(report)
         print(report)
         return None if points is None else verdict.score(points)
+
+
+def _exception_type(raised: Any) -> str:
+    """``"RuntimeError"`` of a recorded ``"RuntimeError: message"``."""
+    return str(raised).split(":", 1)[0].strip()

@@ -497,6 +497,9 @@ def _probe_data(rng: np.random.Generator, *, classes: int, dim: int, n_train: in
     y_test = (np.full(n_test, rng.integers(classes)) if one_class
               else rng.integers(0, classes, n_test))
     scale = 10 ** rng.uniform(-1.0, 1.5, dim)
+    # Always both extremes, so that a probe that skips standardization cannot get
+    # lucky with a draw of similar scales (it fails by far more than PROBE_TOLERANCE).
+    scale[: min(2, dim)] = [10**-1.5, 10**2.0][: min(2, dim)]
     offset = rng.uniform(-2.0, 2.0, dim) * scale
 
     def features(y: np.ndarray) -> np.ndarray:
