@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from lecture7.grading.convert import number
 from lecture7.grading.core import Case, Check
 from lecture7.grading.mistakes import mistakes_for
 from lecture7.init import activation_statistics
@@ -35,18 +36,6 @@ __all__ = ["check_fan_in_and_fan_out", "check_kaiming_normal", "check_layer_stds
 
 #: Students must not run the reference (lecture7.init) nor torch's initializers.
 FORBIDDEN = ("lecture7.init", "torch.nn.init")
-
-
-def _number(x: Any, what: str) -> float:
-    if hasattr(x, "detach"):  # a torch tensor
-        x = x.detach().cpu()
-    try:
-        value = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} is a {type(x).__name__}, not a number") from None
-    if value.shape != ():
-        raise TypeError(f"{what} has shape {value.shape}; expected a single number")
-    return float(value)
 
 
 def _array(x: Any, what: str) -> np.ndarray:
@@ -72,8 +61,8 @@ def run_fans(objects: Mapping[str, Any], inputs: dict) -> dict:
         if not isinstance(result, tuple | list) or len(result) != 2:
             raise TypeError(f"fan_in_and_fan_out returned {type(result).__name__}; "
                             "expected a pair (fan_in, fan_out)")
-        fan_in.append(_number(result[0], "fan_in"))
-        fan_out.append(_number(result[1], "fan_out"))
+        fan_in.append(number(result[0], "fan_in"))
+        fan_out.append(number(result[1], "fan_out"))
     return {"fan_in": np.array(fan_in), "fan_out": np.array(fan_out)}
 
 
@@ -121,7 +110,7 @@ def _formula_runner(target: str) -> Callable[[Mapping[str, Any], dict], dict]:
         for fan_in, fan_out, gain in inputs["layers"]:
             result = (formula(fan_in, fan_out) if gain is None
                       else formula(fan_in, fan_out, gain=gain))
-            values.append(_number(result, f"{target}({fan_in}, {fan_out})"))
+            values.append(number(result, f"{target}({fan_in}, {fan_out})"))
         return {target.removeprefix("xavier_"): np.array(values)}
 
     return run

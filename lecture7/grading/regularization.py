@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from lecture7.device import default_device
+from lecture7.grading.convert import number
 from lecture7.grading.core import Case, Check
 from lecture7.grading.mistakes import mistakes_for
 
@@ -45,18 +46,6 @@ ON_DEVICE = "the output is on the input's device"
 WEIGHT_SCALE = "kept weights are scaled by (smallest, largest)"
 WEIGHT_FRACTION = "the fraction of weights dropped is within 4 standard errors of p_drop"
 BRANCH_CALLS = "number of times the branch was computed"
-
-
-def _number(x: Any, what: str) -> float:
-    if hasattr(x, "detach"):
-        x = x.detach().cpu()
-    try:
-        value = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} is a {type(x).__name__}, not a number") from None
-    if value.shape != ():
-        raise TypeError(f"{what} has shape {value.shape}; expected a single number")
-    return float(value)
 
 
 def _array(x: Any, what: str) -> np.ndarray:
@@ -127,7 +116,7 @@ def _cache(cache: Any) -> dict:
                         "(mask, keep_prob, mode, inverted)")
     mask, keep_prob, mode, inverted = cache
     return {"mask": None if mask is None else _array(mask, "the cache's mask"),
-            "keep_prob": _number(keep_prob, "the cache's keep_prob"),
+            "keep_prob": number(keep_prob, "the cache's keep_prob"),
             "mode": str(mode), "inverted": bool(inverted)}
 
 
