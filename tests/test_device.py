@@ -5,12 +5,17 @@ import torch
 from lecture7.device import DEVICE_ENV, default_device, seed_everything
 
 
-def test_default_device_is_cpu_without_accelerators(monkeypatch):
+@pytest.mark.parametrize(
+    ("cuda", "mps", "expected"),
+    [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")],
+)
+def test_default_device_prefers_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, expected):
+    import lecture7.device as device_module
+
     monkeypatch.delenv(DEVICE_ENV, raising=False)
-    expected = "cuda" if torch.cuda.is_available() else None
-    if expected is None and getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        expected = "mps"
-    assert default_device().type == (expected or "cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(device_module, "_mps_available", lambda: mps)
+    assert default_device() == torch.device(expected)
 
 
 def test_environment_variable_overrides(monkeypatch):
