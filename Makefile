@@ -2,7 +2,11 @@
 #   make book   build the book into _build/html (the main job)
 #   make test   run every test (library, book build, browser, grading pipeline)
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The interpreter: the first supported one on PATH (3.11 first: PyTorch's CPU wheel is
+# built for it), else python3; tools/check_python.py refuses others in one line.
+# Any other: make book PYTHON=/path/to/python3.12
+PYTHON ?= $(firstword $(foreach v,3.11 3.12 3.13,$(shell command -v python$(v))) \
+	$(shell command -v python3))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -12,11 +16,18 @@ STAMP := $(VENV)/.installed
 # default thread pool made some chapters 10x slower under load). Set it to override.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: book test lint env clean
+.PHONY: book test lint env clean constraints
 
 env: $(STAMP)
 
+# The environment is made again when it was made with another Python than $(PYTHON).
 $(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "No python3 on PATH. lecture7 needs Python 3.11, 3.12 or 3.13:" \
+		"make book PYTHON=/path/to/python3.12"; exit 1; }
+	@$(PYTHON) tools/check_python.py
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print(sys.version_info[:2])')" \
+		!= "$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ]; then \
+		echo "$(VENV) was made with another Python: making it again with $(PYTHON)"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[book,grading,dev]"
@@ -32,6 +43,12 @@ test: $(STAMP) book browser
 
 clean:
 	rm -rf _build
+
+# Regenerate constraints.txt after a change to pyproject.toml's dependencies: resolves
+# on every supported Python found here (tools/lock_constraints.py; needs PyPI).
+# Existing pins are kept; UPGRADE=1 takes the newest release of everything.
+constraints: $(STAMP)
+	$(BIN)/python tools/lock_constraints.py $(if $(UPGRADE),--upgrade)
 
 # book.mk: the book build (make book); grading.mk: the instructor's nbgrader targets
 include mk/book.mk mk/grading.mk
