@@ -130,7 +130,9 @@ def test_newton_on_rosenbrock():
     # a step size < 1 gets through, to the stationary point scipy's BFGS finds too
     result = SO.newton(rosenbrock, torch.tensor(x0), step_size=0.5, max_iter=500, tol=TOL)
     reference = so.minimize(so.rosen, x0, jac=so.rosen_der, method="BFGS", options={"gtol": 1e-7})
-    assert result.converged and reference.success
+    # scipy may stop with "precision loss" just short of gtol (it does with numpy 2.4.6 and
+    # scipy 1.17.1); what matters is that its point is stationary, and that ours is that point
+    assert result.converged and np.linalg.norm(so.rosen_der(reference.x)) < 1e-5
     np.testing.assert_allclose(result.x.numpy(), reference.x, atol=1e-5)
 
 
