@@ -38,7 +38,7 @@ lint: $(STAMP)
 
 # The book is built first (its build is itself a check: warnings, failing cells, broken
 # references), then pytest runs everything, including tests/book on _build/html.
-test: $(STAMP) book browser
+test: $(STAMP) book browser sandbox
 	$(BIN)/python -m pytest
 
 clean:

@@ -34,6 +34,33 @@ c.Execute.interrupt_on_timeout = True
 # Grade cells a student deleted are put back (with a note) and graded.
 c.OverwriteCells.add_missing_cells = True
 
+# Sanitizing a submission starts by restoring the nbgrader metadata of every graded
+# cell from the gradebook: a student who edits it (a test cell marked as a solution,
+# a renamed or duplicated grade_id) gets the released cells back, and no one's
+# grading run stops (lecture7.grading.repair).
+c.Autograde.sanitize_preprocessors = [
+    "lecture7.grading.repair.RepairMetadata",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Every kernel runs in a bubblewrap sandbox (lecture7.grading.sandbox; LECTURE7_SANDBOX=off
+# turns it off). Its limits, per kernel (the defaults shown):
+#   c.SandboxedKernelManager.memory_limit = "4G"        # data segment
+#   c.SandboxedKernelManager.process_limit = 256        # processes and threads (as root)
+#   c.SandboxedKernelManager.file_size_limit = "64M"    # largest file written
+#   c.SandboxedKernelManager.cpu_time_limit = 600       # CPU seconds, all cells
+#   c.SandboxedKernelManager.open_files_limit = 1024
+#   c.SandboxedKernelManager.scratch_size = "512M"      # in-memory home (the submission's
+#                                                      # copy) and /tmp, each
+# and what the grader keeps of a notebook's output, and how long a notebook may take:
+#   c.TrustedExecute.max_cell_output = 2 * 2**20        # characters
+#   c.TrustedExecute.max_notebook_output = 8 * 2**20
+#   c.TrustedExecute.notebook_timeout = 1800            # seconds
+
 # Test cells are graded in nbgrader's process, not by code the notebook can change.
 c.Autograde.autograde_preprocessors = [
     "lecture7.grading.nbgrader_ext.TrustedExecute",
@@ -53,10 +80,11 @@ c.IgnorePattern.pattern = (
     r"|Matplotlib is building the font cache"
 )
 
-# Feedback: no hidden test source (removed regions, tracebacks cut to their last line).
+# Feedback: no hidden test source (removed regions, tracebacks cut to their last line);
+# nothing a student wrote in their own cells can make generate_feedback fail.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "lecture7.grading.nbgrader_ext.ClearHiddenTestsSafely",
     "lecture7.grading.nbgrader_ext.HideTestTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

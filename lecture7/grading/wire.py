@@ -5,7 +5,10 @@ outputs travel back, as JSON: NumPy arrays become ``{"__nd__": dtype, "shape":
 [...], "b64": raw bytes}``, tuples ``{"__tuple__": [...]}``. Decoding is
 :func:`json.loads` plus :func:`numpy.frombuffer` on a short list of dtypes, so
 whatever a (possibly tampered) kernel sends back can only ever be *data*: never
-a pickle, never code. Sizes and nesting are bounded.
+a pickle, never code. Decoding is bounded before anything is allocated: the
+compressed and the decompressed size, the number of JSON values, the nesting, and
+each array's dimensions and bytes; anything out of bounds or malformed is a
+:class:`WireError`, never another exception.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ _DTYPES = frozenset({"float64", "float32", "float16", "int64", "int32", "int16",
                      "uint8", "bool"})
 MAX_BYTES = 64 * 2**20
 MAX_DEPTH = 32
+MAX_DIMS = 32
+#: JSON values (roughly: separators) one message may hold; arrays travel as one string each
+MAX_VALUES = 2_000_000
 
 
 class WireError(ValueError):
@@ -66,14 +72,19 @@ def _array(tagged: dict) -> np.ndarray:
     dtype, shape, b64 = tagged.get("__nd__"), tagged.get("shape"), tagged.get("b64")
     if dtype not in _DTYPES:
         raise WireError(f"unknown array dtype {dtype!r}")
-    if not isinstance(shape, list) or not all(
+    if not isinstance(shape, list) or len(shape) > MAX_DIMS or not all(
         isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
     ):
-        raise WireError(f"invalid array shape {shape!r}")
+        raise WireError(f"invalid array shape {str(shape)[:80]}")
     if not isinstance(b64, str):
         raise WireError("array data is not a string")
-    raw = base64.b64decode(b64.encode("ascii"), validate=True)
     itemsize = np.dtype(dtype).itemsize
+    if math.prod(shape) * itemsize > MAX_BYTES or len(b64) > 4 * (MAX_BYTES // 3 + 1):
+        raise WireError(f"an array of shape {shape} is more than the limit of {MAX_BYTES} bytes")
+    try:
+        raw = base64.b64decode(b64.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError) as err:
+        raise WireError(f"array data is not base64: {err}") from None
     if len(raw) != math.prod(shape) * itemsize:
         raise WireError(f"array data has {len(raw)} bytes, shape {shape} needs "
                         f"{math.prod(shape) * itemsize}")
@@ -113,14 +124,20 @@ def decode(text: str) -> Any:
         raise WireError(f"expected text, got {type(text).__name__}")
     if len(text) > 2 * MAX_BYTES:
         raise WireError(f"{len(text)} characters is more than the limit of {2 * MAX_BYTES}")
+    if text.count(",") + text.count(":") > MAX_VALUES:
+        raise WireError(f"more than {MAX_VALUES} values in one message")
     try:
         plain = json.loads(text)
     except (ValueError, RecursionError) as err:
-        raise WireError(f"not valid JSON: {err}") from None
+        raise WireError(f"not valid JSON: {str(err)[:200]}") from None
     try:
         return from_plain(plain)
+    except WireError:
+        raise
     except RecursionError:
         raise WireError("data nested too deeply") from None
+    except Exception as err:  # anything else malformed is the sender's problem
+        raise WireError(f"malformed data ({type(err).__name__})") from None
 
 
 def pack(obj: Any) -> str:
@@ -132,6 +149,8 @@ def unpack(token: str) -> Any:
     """The inverse of :func:`pack`; output larger than the size limit is refused."""
     if not isinstance(token, str):
         raise WireError(f"expected text, got {type(token).__name__}")
+    if len(token) > 2 * MAX_BYTES:
+        raise WireError(f"a token of {len(token)} characters is more than the limit")
     try:
         raw = base64.b64decode(token.encode("ascii"), validate=True)
         inflater = zlib.decompressobj()

@@ -118,9 +118,11 @@ def test_course_configuration():
     assert c.Execute.timeout > 0 and c.Execute.interrupt_on_timeout is True
     assert c.OverwriteCells.add_missing_cells is True
     assert "lecture7.grading.nbgrader_ext.TrustedExecute" in c.Autograde.autograde_preprocessors
+    assert c.Autograde.sanitize_preprocessors[0] == "lecture7.grading.repair.RepairMetadata"
     feedback = c.GenerateFeedback.preprocessors
-    assert feedback.index("nbgrader.preprocessors.ClearHiddenTests") > 0
-    for name in [*c.Autograde.autograde_preprocessors, *feedback]:
+    assert feedback.index("lecture7.grading.nbgrader_ext.ClearHiddenTestsSafely") > 0
+    for name in [*c.Autograde.sanitize_preprocessors, *c.Autograde.autograde_preprocessors,
+                 *feedback]:
         import_item(name)
     assert c.IgnorePattern.enabled is True
     pattern = re.compile(c.IgnorePattern.pattern)
