@@ -2,19 +2,23 @@
 #
 #   make assignment-notebooks   build assignments/source/*/*.ipynb from assignments/notebooks/*/*.py
 #   make release                validate, then nbgrader generate_assignment --force -> assignments/release/
-#   make autograde              nbgrader autograde every submission in assignments/submitted/
+#   make autograde              grade every new or changed submission in assignments/submitted/:
+#                               in parallel, every kernel sandboxed (python -m lecture7.grading.autograde)
 #   make feedback               nbgrader generate_feedback -> assignments/feedback/
 #   make export                 nbgrader export -> assignments/grades.csv
 #
-# Variables: ASSIGNMENT=a2_optimizers (one assignment instead of all),
-# NBGRADER_FLAGS=--force (re-grade submissions or feedback that exist already),
-# LECTURE7_DEVICE=cuda|cpu (where the checks run), LECTURE7_CELL_TIMEOUT=120 (s per cell).
+# Variables: ASSIGNMENT=a2_optimizers (one assignment instead of all), WORKERS=16 (grading
+# processes; default: the cores), DASK_SCHEDULER=tcp://host:8786 (grade on a Dask cluster),
+# FORCE=1 (regrade submissions, or remake feedback, that exist already),
+# LECTURE7_DEVICE=cuda|cpu (where the checks run), LECTURE7_CELL_TIMEOUT=120 (s per cell),
+# LECTURE7_SANDBOX=off (grade without the sandbox: student code runs with your rights).
 # Commands run in assignments/ (the course directory); the gradebook is assignments/gradebook.db.
 
 COURSE := assignments
 ASSIGNMENT ?=
 ASSIGNMENTS = $(or $(ASSIGNMENT),$(notdir $(wildcard $(COURSE)/source/*)))
-NBGRADER_FLAGS ?=
+FORCE ?=
+NBGRADER_FLAGS ?= $(if $(FORCE),--force)
 # nbgrader calls alembic (its database migrations) from PATH: put the venv first
 NBGRADER = cd $(COURSE) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/nbgrader
 
@@ -44,20 +48,18 @@ release: $(STAMP)
 	done
 
 autograde: $(STAMP)
-	@for a in $(ASSIGNMENTS); do \
-	  if compgen -G "$(COURSE)/submitted/*/$$a" > /dev/null; then \
-	    echo "== autograde $$a"; \
-	    ( $(NBGRADER) autograde "$$a" $(NBGRADER_FLAGS) ) || exit 1; \
-	  else echo "== $$a: no submissions in $(COURSE)/submitted/<student>/$$a"; fi; \
-	done
+	$(BIN)/python -m lecture7.grading.autograde --course $(COURSE) $(ASSIGNMENT) \
+		$(if $(WORKERS),--workers $(WORKERS)) $(NBGRADER_FLAGS)
 
+# every assignment gets its feedback, even when one student's fails (reported at the end)
 feedback: $(STAMP)
-	@for a in $(ASSIGNMENTS); do \
+	@failed=""; for a in $(ASSIGNMENTS); do \
 	  if compgen -G "$(COURSE)/autograded/*/$$a" > /dev/null; then \
 	    echo "== feedback $$a"; \
-	    ( $(NBGRADER) generate_feedback "$$a" $(NBGRADER_FLAGS) ) || exit 1; \
+	    ( $(NBGRADER) generate_feedback "$$a" $(NBGRADER_FLAGS) ) || failed="$$failed $$a"; \
 	  fi; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "feedback incomplete for:$$failed (see the log above)"; exit 1; fi
 
 export: $(STAMP)
 	$(NBGRADER) export --to grades.csv

@@ -33,7 +33,8 @@ def _instructors(gradebook: Gradebook, notebook: str, assignment: str) -> dict[s
     tasks = {c.name for c in released.task_cells}
     cells = {}
     for cell in released.source_cells:
-        meta = {"grade": cell.name in graded, "grade_id": cell.name, "locked": cell.locked,
+        meta = {"cell_type": cell.cell_type, "checksum": cell.checksum,
+                "grade": cell.name in graded, "grade_id": cell.name, "locked": cell.locked,
                 "schema_version": 3, "solution": cell.name in solutions,
                 "task": cell.name in tasks}
         if cell.name in points:

@@ -13,7 +13,8 @@ A submission is code nobody reviewed. During autograding its kernel is started b
   the grader's ``$HOME``, not ``/tmp``;
 * the **only writable places** are in memory and size-limited: a home directory
   holding a fresh copy of the student's own submission folder (the kernel's working
-  directory) and ``/tmp``. Both vanish with the sandbox. The one directory on disk
+  directory; without the notebooks being graded, whose test cells hold the hidden
+  tests) and ``/tmp``. Both vanish with the sandbox. The one directory on disk
   the kernel can write to is its own socket directory (Jupyter's ``ipc`` transport:
   unix sockets, because the sandbox has **no network** at all);
 * new PID, IPC, UTS, network and cgroup namespaces: the kernel sees only its own
@@ -56,8 +57,7 @@ SUBMISSION = "/mnt/submission"
 MPLCONFIG = "/opt/lecture7/mplconfig"
 #: Host environment variables a kernel keeps (everything else is cleared).
 PASSED_ENV = ("LECTURE7_DEVICE", "LECTURE7_SCALE", "NBGRADER_EXECUTION", "OMP_NUM_THREADS",
-              "MKL_NUM_THREADS",
-              "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "TZ")
+              "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "TZ")
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "nsswitch.conf",
        "passwd", "group", "hosts", "fonts", "alternatives", "mime.types", "os-release")
 TOOLS = ("bwrap", "setpriv", "prlimit")
@@ -257,8 +257,11 @@ def sandbox_command(kernel_cmd: Sequence[str], *, submission: str, runtime: str,
         args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all"]
     args += limits.prlimit(count_processes=uid is not None)
-    # as the student: copy the submission (and the font cache) into the home, go there
-    setup = ('mkdir -p "$WORK" "$MPLCONFIGDIR" && cp -R /mnt/submission/. "$WORK"/ '
+    # as the student: copy the submission's files (not the notebooks being graded: they
+    # hold the hidden tests) and the font cache into the home, and go there
+    setup = ('mkdir -p "$WORK" "$MPLCONFIGDIR" && for f in /mnt/submission/* '
+             '/mnt/submission/.[!.]*; do case "$f" in *.ipynb|*"*") ;; '
+             '*) cp -R "$f" "$WORK"/ ;; esac; done '
              f'&& {{ [ ! -d {MPLCONFIG} ] || cp -R {MPLCONFIG}/. "$MPLCONFIGDIR"/; }} '
              '&& cd "$WORK" && exec "$@"')
     return [*args, "/bin/sh", "-c", setup, "lecture7-kernel", *kernel_cmd]

@@ -168,6 +168,9 @@ def submission(tmp_path) -> Path:
     folder.mkdir(parents=True)
     (folder / "optimizers.ipynb").write_text("{}")
     (folder / "data.txt").write_text("mine")
+    (folder / ".hidden").write_text("")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "more.ipynb").write_text("{}")
     return folder
 
 
@@ -188,7 +191,8 @@ for path in [{str(secret)!r}, {str(ROOT / 'assignments')!r}, os.path.expanduser(
 print("processes", sorted(p for p in os.listdir("/proc") if p.isdigit()))
 import lecture7, torch; print("library", lecture7.__name__)
 """)
-    assert f"cwd {sandbox.HOME}/a2_optimizers ['data.txt', 'optimizers.ipynb']" in out
+    # its own files, but not the notebook being graded (its test cells hold hidden tests)
+    assert f"cwd {sandbox.HOME}/a2_optimizers ['.hidden', 'data.txt', 'sub']" in out
     assert "READABLE" not in out, out
     assert "processes ['1', '2']" in out and "library lecture7" in out
 

@@ -1,0 +1,200 @@
+"""Grade a whole class: one coordinator, many workers, one gradebook writer.
+
+:func:`grade_class` finds every submission of the chosen assignments, skips those
+already graded from the same files (the :class:`~lecture7.grading.autograde.course.Ledger`;
+``force`` regrades all), and keeps the pool's workers busy:
+
+1. the coordinator *prepares* a submission (nbgrader's own sanitizing, gradebook rows),
+2. a worker *executes* it in sandboxed kernels and returns the notebooks,
+3. the coordinator *saves* it (nbgrader's scoring preprocessors, the autograded files)
+   and records it in the ledger.
+
+Only the coordinator touches the course directory and the gradebook, so SQLite never
+sees two writers. Whatever goes wrong with one submission (a broken notebook, a link in
+its folder, a lost worker) is reported on its own line and costs that submission only;
+the run goes on. Interrupted (Ctrl-C), it stops at once; what was saved stays saved, and
+the next run grades the rest.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from sqlalchemy.exc import SAWarning
+from tqdm import tqdm
+from traitlets.config import Config, PyFileConfigLoader
+
+from lecture7.grading import sandbox
+from lecture7.grading.autograde.course import Ledger, StagedAutograde, Submission, checksum
+from lecture7.grading.autograde.pools import DaskPool, LocalPool
+
+__all__ = ["Summary", "grade_class", "load_config"]
+
+#: The configuration sections a worker needs to execute notebooks.
+EXECUTION_SECTIONS = ("Execute", "TrustedExecute", "ExecutePreprocessor", "NotebookClient",
+                      "SandboxedKernelManager", "KernelManager", "AsyncKernelManager")
+LEDGER = "grading-ledger.db"
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class Summary:
+    """Counts per assignment (``graded``, ``failed``, ``timed_out``, ``skipped``) and failures."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    interrupted: bool = False
+
+    def add(self, assignment: str, what: str) -> None:
+        row = self.counts.setdefault(assignment, {"graded": 0, "failed": 0, "timed_out": 0,
+                                                  "skipped": 0})
+        row[what] += 1
+
+    def table(self, db_url: str) -> str:
+        """The end-of-run table, with each assignment's mean autograded score."""
+        lines = [f"{'assignment':<20} {'graded':>7} {'failed':>7} {'timed out':>10} "
+                 f"{'skipped':>8}   mean score"]
+        with Gradebook(db_url) as gb:
+            for assignment, row in sorted(self.counts.items()):
+                subs = gb.assignment_submissions(assignment)
+                scores = [s.score for s in subs]
+                top = max((s.max_score for s in subs), default=0)
+                mean = (f"{sum(scores) / len(scores):.2f} of {top:g}" if scores else "-")
+                lines.append(f"{assignment:<20} {row['graded']:>7} {row['failed']:>7} "
+                             f"{row['timed_out']:>10} {row['skipped']:>8}   {mean}")
+        return "\n".join(lines)
+
+
+def load_config(course: Path) -> Config:
+    """The course's ``nbgrader_config.py``, with the course directory as its root."""
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    return config
+
+
+def _execution_config(config: Config) -> dict:
+    return {name: dict(config[name]) for name in EXECUTION_SECTIONS if name in config}
+
+
+def grade_class(course: Path, assignments: Sequence[str], *, students: str = "*",
+                workers: int | None = None, scheduler: str | None = None,
+                force: bool = False, progress: bool = True) -> Summary:
+    """Grade every (new or changed) submission of ``assignments`` in ``course``.
+
+    Args:
+        course: the nbgrader course directory (``assignments/``).
+        assignments: assignment names (globs allowed).
+        students: which students (a glob).
+        workers: local worker processes (default: the number of cores).
+        scheduler: the address of a Dask scheduler; when given, workers are the cluster's.
+        force: regrade submissions that were already graded from the same files.
+        progress: show a progress bar.
+    """
+    if sandbox.enabled():
+        sandbox.check_available()
+    # nbgrader's gradebook code warns about its own sessions (as in nbgrader autograde)
+    warnings.filterwarnings("ignore", category=SAWarning)
+    course = Path(course).resolve()
+    config = load_config(course)
+    staged = StagedAutograde(coursedir=CourseDirectory(config=config), config=config)
+    staged.log.setLevel("WARNING")
+    here = os.getcwd()
+    staged.setup()
+    ledger = Ledger(course / LEDGER)
+    summary = Summary()
+    todo: deque = deque()
+    for assignment in assignments:
+        for sub in staged.submissions(assignment, students):
+            try:
+                digest = checksum(sub, course / "source" / sub.assignment)
+            except (OSError, ValueError) as err:
+                _fail(summary, sub, str(err), ledger, staged)
+                continue
+            autograded = Path(staged._format_dest(sub.assignment, sub.student))
+            if not force and ledger.is_current(sub, digest, autograded):
+                summary.add(sub.assignment, "skipped")
+            else:
+                todo.append((sub, digest))
+    pool = DaskPool(scheduler) if scheduler else LocalPool(workers or os.cpu_count() or 1)
+    bar = tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
+               desc=f"Grading on {pool}", dynamic_ncols=True, file=sys.stderr)
+    try:
+        _drive(staged, pool, todo, ledger, summary, _execution_config(config), bar)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        pool.close(cancel=True)
+    else:
+        pool.close()
+    finally:
+        bar.close()
+        os.chdir(here)
+    return summary
+
+
+def _fail(summary: Summary, sub: Submission, why: str, ledger: Ledger,
+          staged: StagedAutograde) -> None:
+    try:
+        staged.register(sub)  # in the gradebook, with no score: it exports as 0
+    except Exception as err:
+        why += f" (and it could not be put in the gradebook: {err})"
+    summary.add(sub.assignment, "failed")
+    summary.failures.append((sub.student, sub.assignment, why))
+    ledger.forget(sub)
+    tqdm.write(f"FAILED {sub.student} {sub.assignment}: {why}", file=sys.stderr)
+
+
+def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: Summary,
+           config: dict, bar: tqdm) -> None:
+    """Keep every worker busy; save each outcome as it arrives (this process only)."""
+    running: dict = {}
+    capacity = 2 * pool.slots() + 1  # a prepared submission waits for each worker
+    while todo or running:
+        while todo and len(running) < capacity:
+            sub, digest = todo.popleft()
+            try:
+                task = staged.prepare(sub, config)
+            except Exception as err:
+                _fail(summary, sub, f"could not be prepared: {type(err).__name__}: {err}",
+                      ledger, staged)
+                bar.update()
+                continue
+            running[pool.submit(task)] = (sub, digest, task)
+        for future in pool.wait(running):
+            if future not in running:  # resubmitted after its pool broke
+                continue
+            sub, digest, task = running.pop(future)
+            try:
+                outcome = future.result()
+            except Exception as err:
+                if pool.lost(err):  # every task on the broken pool goes out again
+                    for other in list(running):
+                        entry = running.pop(other)
+                        running[pool.submit(entry[2])] = entry
+                if task.attempt + 1 < MAX_ATTEMPTS:
+                    task.attempt += 1
+                    running[pool.submit(task)] = (sub, digest, task)
+                    continue
+                staged.discard(sub)
+                _fail(summary, sub, f"could not be executed: {type(err).__name__}: {err}",
+                      ledger, staged)
+                bar.update()
+                continue
+            try:
+                staged.save(sub, outcome)
+            except Exception as err:
+                _fail(summary, sub, f"could not be saved: {type(err).__name__}: {err}",
+                      ledger, staged)
+            else:
+                ledger.record(sub, digest)
+                summary.add(sub.assignment, "graded")
+                if outcome.timed_out:
+                    summary.add(sub.assignment, "timed_out")
+            bar.update()
