@@ -1,15 +1,17 @@
-"""A Jupyter kernel manager that starts every kernel in its own sandbox.
+"""Jupyter kernel managers that start every kernel in its own sandbox.
 
-:class:`SandboxedKernelManager` is jupyter_client's ``AsyncKernelManager`` with
-three changes, so that nbclient (and so nbgrader's ``Execute``) use it unchanged:
+Both are jupyter_client's ``AsyncKernelManager`` with these changes, so that nbclient
+(and so nbgrader's ``Execute``) use them unchanged:
 
-1. the kernel command is wrapped by :func:`lecture7.grading.sandbox.sandbox_command`
-   (bubblewrap, limits, a uid of its own);
-2. the kernel talks over Jupyter's ``ipc`` transport: unix sockets in a folder made
-   for this kernel alone, the only host folder bound into the sandbox read-write;
+1. the kernel runs sandboxed (:mod:`lecture7.grading.sandbox`): with bubblewrap of its
+   own (:class:`SandboxedKernelManager`), or as a fork of a sandboxed template that has
+   torch imported already (:class:`~lecture7.grading.template_kernel.TemplateKernelManager`);
+2. the kernel talks over Jupyter's ``ipc`` transport: unix sockets in a folder made for
+   it alone, the only host folder it can write to;
 3. interrupts are sent as messages (``interrupt_request``): a signal would reach
-   bubblewrap, not the kernel. A kernel that ignores them is killed by
-   :class:`~lecture7.grading.nbgrader_ext.TrustedExecute` at its deadline.
+   bubblewrap, not the kernel. A kernel that ignores them is stopped by
+   :class:`~lecture7.grading.nbgrader_ext.TrustedExecute` at its deadline;
+4. the grader accepts no message larger than :attr:`max_message_size`.
 
 Limits are configurable in ``nbgrader_config.py``::
 
@@ -35,7 +37,7 @@ __all__ = ["SandboxedKernelManager"]
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """``AsyncKernelManager`` whose kernels run sandboxed (see :mod:`lecture7.grading.sandbox`)."""
+    """``AsyncKernelManager`` whose kernels each run in a bubblewrap sandbox of their own."""
 
     memory_limit = Unicode("4G", help="Memory of a kernel (data segment), e.g. '4G'.").tag(
         config=True)
@@ -63,25 +65,32 @@ class SandboxedKernelManager(AsyncKernelManager):
             file_size=sandbox.parse_size(self.file_size_limit), cpu_seconds=self.cpu_time_limit,
             open_files=self.open_files_limit, scratch=sandbox.parse_size(self.scratch_size))
 
-    def _base(self) -> str:
+    def base(self) -> str:
+        """The host folder under which kernels get their socket folders."""
         base = self.runtime_base or os.path.join(tempfile.gettempdir(), "lecture7-sandbox")
         os.makedirs(base, mode=0o711, exist_ok=True)
         return base
 
-    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
-        sandbox.check_available()
-        self._submission = os.path.realpath(kw.pop("cwd", None) or os.getcwd())
-        self._slot = (sandbox.UidSlot(self.uid_base, 4096, os.path.join(self._base(), "uids"))
-                      if os.geteuid() == 0 else None)
-        self._runtime = tempfile.mkdtemp(prefix="kernel-", dir=self._base())
-        if self._slot is not None:
-            os.chown(self._runtime, self._slot.uid, self._slot.uid)
+    def _prepare(self, runtime: str, uid: int | None) -> None:
+        """Talk over ipc sockets in ``runtime`` (owned by ``uid``); interrupt by message."""
+        self._runtime = runtime
+        if uid is not None:
+            os.chown(runtime, uid, uid)
+        self._uid = uid
         self.transport = "ipc"
-        self.ip = os.path.join(self._runtime, "ipc")
-        self.connection_file = os.path.join(self._runtime, "kernel.json")
+        self.ip = os.path.join(runtime, "ipc")
+        self.connection_file = os.path.join(runtime, "kernel.json")
         spec = self.kernel_spec
         if spec is not None:
             spec.interrupt_mode = "message"
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        sandbox.check_available()
+        self._submission = os.path.realpath(kw.pop("cwd", None) or os.getcwd())
+        self._slot = (sandbox.UidSlot(self.uid_base, 4096, os.path.join(self.base(), "uids"))
+                      if os.geteuid() == 0 else None)
+        self._prepare(tempfile.mkdtemp(prefix="kernel-", dir=self.base()),
+                      self._slot.uid if self._slot is not None else None)
         # the kernel's own output (and bwrap's errors) go to a log beside its sockets
         self._log = open(os.path.join(self._runtime, "kernel.log"), "wb")
         kw.setdefault("stdout", subprocess.DEVNULL)
@@ -91,8 +100,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     def write_connection_file(self, **kwargs: Any) -> None:
         """Write it as jupyter_client does, readable by the sandbox's uid only."""
         super().write_connection_file(**kwargs)
-        if getattr(self, "_slot", None) is not None:
-            os.chown(self.connection_file, self._slot.uid, self._slot.uid)
+        if getattr(self, "_uid", None) is not None:
+            os.chown(self.connection_file, self._uid, self._uid)
 
     def client(self, **kwargs: Any) -> Any:
         """A client that refuses messages over :attr:`max_message_size` (ZeroMQ drops them)."""
@@ -105,8 +114,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         command = super().format_kernel_cmd(extra_arguments)
         return sandbox.sandbox_command(
             command, submission=self._submission, runtime=self._runtime, limits=self.limits(),
-            uid=self._slot.uid if self._slot is not None else None, env=sandbox.kernel_env(),
-            mplconfig=sandbox.matplotlib_config(self._base()))
+            uid=self._uid, env=sandbox.kernel_env(),
+            mplconfig=sandbox.matplotlib_config(self.base()))
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await KernelManager._async_cleanup_resources(self, restart=restart)

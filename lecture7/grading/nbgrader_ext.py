@@ -38,7 +38,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output, output_from_msg
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from lecture7.grading import sandbox
 from lecture7.grading.probe import MIME
@@ -89,14 +89,28 @@ class TrustedExecute(Execute):
         config=True)
     notebook_timeout = Integer(1800, help=(
         "Seconds a whole notebook may take; cells after that are not run.")).tag(config=True)
+    fork_kernels = Bool(False, help=(
+        "Fork each kernel from a sandboxed template that has torch imported (the parallel "
+        "grader's workers do), instead of starting a sandbox per kernel.")).tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if sandbox.enabled():
             sandbox.check_available()
             from lecture7.grading.kernel import SandboxedKernelManager
 
-            kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
-        super().__init__(*args, **kwargs)
+            manager = SandboxedKernelManager
+            if self.fork_kernels:
+                from lecture7.grading import template_kernel
+
+                base = SandboxedKernelManager(config=self.config).base()
+                why = template_kernel.available(base)
+                if why is None:
+                    manager = template_kernel.TemplateKernelManager
+                else:
+                    self.log.warning("Kernels get a sandbox each: %s", why)
+            if "kernel_manager_class" not in kwargs:
+                self.kernel_manager_class = manager
         # a kernel's messages must not grow the notebook without bound (comms included)
         self.store_widget_state = False
         # a busy machine can delay a kernel's last message; only a hung kernel takes this long

@@ -44,11 +44,11 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 __all__ = ["SANDBOX_ENV", "Limits", "SandboxUnavailable", "UidSlot", "check_available",
-           "enabled", "parse_size", "sandbox_command"]
+           "enabled", "kernel_variables", "parse_size", "sandbox_command", "template_command"]
 
 SANDBOX_ENV = "LECTURE7_SANDBOX"
 #: Where the kernel finds itself: its home (in memory) and the copy of the submission.
@@ -130,9 +130,12 @@ class Limits:
     scratch: int = 512 * 2**20
 
     def prlimit(self, *, count_processes: bool) -> list[str]:
-        """The ``prlimit`` command line that applies these limits."""
-        args = ["prlimit", f"--data={self.memory}", f"--fsize={self.file_size}",
-                f"--cpu={self.cpu_seconds}", f"--nofile={self.open_files}", "--core=0"]
+        """The ``prlimit`` command line that applies these limits (0: no limit)."""
+        args = ["prlimit", "--core=0"]
+        for flag, value in (("--data", self.memory), ("--fsize", self.file_size),
+                            ("--cpu", self.cpu_seconds), ("--nofile", self.open_files)):
+            if value:
+                args.append(f"{flag}={value}")
         if count_processes:
             args.append(f"--nproc={self.processes}")
         return [*args, "--"]
@@ -204,22 +207,8 @@ def gpu_devices() -> list[str]:
     return sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri/renderD*"))
 
 
-def sandbox_command(kernel_cmd: Sequence[str], *, submission: str, runtime: str,
-                    limits: Limits, uid: int | None, env: Mapping[str, str],
-                    mplconfig: str | None = None) -> list[str]:
-    """The command that runs ``kernel_cmd`` in a fresh sandbox.
-
-    Args:
-        kernel_cmd: the kernel's own command (``python -m ipykernel_launcher -f ...``).
-        submission: the host folder the kernel gets a writable copy of, as its cwd.
-        runtime: the host folder of the connection file and sockets (bound read-write).
-        limits: resource limits.
-        uid: the unprivileged uid to run as (the grader is root), or None (the grader
-            is an ordinary user: the kernel runs as that user, in a user namespace).
-        env: variables for the kernel (the host environment is cleared).
-        mplconfig: a prepared Matplotlib configuration folder (font cache) to copy.
-    """
-    work = f"{HOME}/{Path(submission).name or 'submission'}"
+def _isolation(uid: int | None) -> tuple[list[str], set[str]]:
+    """bwrap's namespaces and read-only binds, common to a kernel and to the template."""
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--clearenv"]
     if uid is None:
@@ -236,6 +225,43 @@ def sandbox_command(kernel_cmd: Sequence[str], *, submission: str, runtime: str,
         args += ["--ro-bind", "/sys", "/sys"]
         for device in devices:
             args += ["--dev-bind", device, device]
+    return args, made
+
+
+def kernel_variables(work: str, env: Mapping[str, str]) -> dict[str, str]:
+    """The whole environment of a kernel working in ``work`` (the host's is cleared)."""
+    python_bin = os.path.dirname(sys.executable)
+    return {"HOME": HOME, "USER": "student", "LOGNAME": "student", "LANG": "C.UTF-8",
+            "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+            "MPLCONFIGDIR": f"{HOME}/.config/matplotlib", "WORK": work, **env}
+
+
+def _as_user(args: list[str], uid: int | None, limits: Limits) -> list[str]:
+    """Drop to ``uid`` without capabilities (when root), under ``limits``."""
+    if uid is not None:
+        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all"]
+    return args + limits.prlimit(count_processes=uid is not None)
+
+
+def sandbox_command(kernel_cmd: Sequence[str], *, submission: str, runtime: str,
+                    limits: Limits, uid: int | None, env: Mapping[str, str],
+                    mplconfig: str | None = None) -> list[str]:
+    """The command that runs ``kernel_cmd`` in a fresh sandbox.
+
+    Args:
+        kernel_cmd: the kernel's own command (``python -m ipykernel_launcher -f ...``).
+        submission: the host folder the kernel gets a writable copy of, as its cwd.
+        runtime: the host folder of the connection file and sockets (bound read-write).
+        limits: resource limits.
+        uid: the unprivileged uid to run as (the grader is root), or None (the grader
+            is an ordinary user: the kernel runs as that user, in a user namespace).
+        env: variables for the kernel (the host environment is cleared).
+        mplconfig: a prepared Matplotlib configuration folder (font cache) to copy.
+    """
+    work = f"{HOME}/{Path(submission).name or 'submission'}"
+    args, made = _isolation(uid)
     for place in (HOME, "/tmp"):
         args += ["--size", str(limits.scratch), "--perms", "1777", "--tmpfs", place]
     _dirs_then(args, made, SUBMISSION)
@@ -245,18 +271,9 @@ def sandbox_command(kernel_cmd: Sequence[str], *, submission: str, runtime: str,
     if mplconfig:
         _dirs_then(args, made, MPLCONFIG)
         args += ["--ro-bind", mplconfig, MPLCONFIG]
-    python_bin = os.path.dirname(sys.executable)
-    variables = {"HOME": HOME, "USER": "student", "LOGNAME": "student", "LANG": "C.UTF-8",
-                 "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin",
-                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
-                 "MPLCONFIGDIR": f"{HOME}/.config/matplotlib", "WORK": work, **env}
-    for name, value in sorted(variables.items()):
+    for name, value in sorted(kernel_variables(work, env).items()):
         args += ["--setenv", name, value]
-    args += ["--chdir", HOME, "--"]
-    if uid is not None:
-        args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                 "--inh-caps=-all", "--bounding-set=-all"]
-    args += limits.prlimit(count_processes=uid is not None)
+    args = _as_user([*args, "--chdir", HOME, "--"], uid, limits)
     # as the student: copy the submission's files (not the notebooks being graded: they
     # hold the hidden tests) and the font cache into the home, and go there
     setup = ('mkdir -p "$WORK" "$MPLCONFIGDIR" && for f in /mnt/submission/* '
@@ -267,6 +284,32 @@ def sandbox_command(kernel_cmd: Sequence[str], *, submission: str, runtime: str,
     return [*args, "/bin/sh", "-c", setup, "lecture7-kernel", *kernel_cmd]
 
 
+def template_command(template_cmd: Sequence[str], *, runtime: str, limits: Limits,
+                     uid: int | None, env: Mapping[str, str],
+                     mplconfig: str | None = None) -> list[str]:
+    """The command that runs the kernel template (:mod:`lecture7.grading.template`).
+
+    The same isolation as a kernel's, with a read-only root: the template's forks mount
+    their own in-memory home and ``/tmp`` on the empty folders made here, and reach
+    their sockets and their copy of the submission in ``runtime``.
+    """
+    args, made = _isolation(uid)
+    _dirs_then(args, made, HOME + "/x")
+    _dirs_then(args, made, "/run/lecture7-kernel/x")  # template.STASH
+    args += ["--size", str(16 * 2**20), "--perms", "1777", "--tmpfs", "/tmp"]  # for imports
+    _dirs_then(args, made, runtime)
+    args += ["--bind", runtime, runtime]
+    if mplconfig:
+        _dirs_then(args, made, MPLCONFIG)
+        args += ["--ro-bind", mplconfig, MPLCONFIG]
+    for name, value in sorted({**kernel_variables(HOME, env), "HOME": "/nonexistent"}.items()):
+        args += ["--setenv", name, value]
+    args += ["--remount-ro", "/", "--chdir", "/", "--"]
+    template_limits = replace(limits, processes=limits.processes + 8, cpu_seconds=0,
+                              file_size=limits.file_size, memory=0)
+    return [*_as_user(args, uid, template_limits), *template_cmd]
+
+
 def kernel_env() -> dict[str, str]:
     """The host variables a kernel keeps (device choice, thread counts)."""
     return {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
@@ -274,18 +317,29 @@ def kernel_env() -> dict[str, str]:
 
 @functools.cache
 def matplotlib_config(base: str) -> str | None:
-    """A Matplotlib configuration folder with its font cache built, made once per process.
+    """A Matplotlib configuration folder with its font cache built, shared by all kernels.
 
     Without it every sandboxed kernel that imports Matplotlib would spend seconds
-    rebuilding the font cache in its empty home.
+    rebuilding the font cache in its empty home. Made once per installation of
+    Matplotlib (built aside, then renamed into place).
     """
-    if importlib.util.find_spec("matplotlib") is None:
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None:
         return None
-    folder = tempfile.mkdtemp(prefix="mplconfig-", dir=base)
-    os.chmod(folder, 0o755)
-    env = {**os.environ, "MPLCONFIGDIR": folder}
+    from importlib.metadata import version
+
+    folder = Path(base, f"mplconfig-{version('matplotlib')}-{sys.version_info[0]}"
+                        f"{sys.version_info[1]}")
+    if folder.is_dir():
+        return str(folder)
+    building = Path(tempfile.mkdtemp(prefix="mplconfig-", dir=base))
+    env = {**os.environ, "MPLCONFIGDIR": str(building)}
     subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
                    capture_output=True, timeout=300, check=False)
-    for path in Path(folder).rglob("*"):
+    for path in [building, *building.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    return folder
+    try:
+        building.rename(folder)
+    except OSError:  # another process was faster
+        shutil.rmtree(building, ignore_errors=True)
+    return str(folder)

@@ -18,6 +18,7 @@ import pytest
 
 from lecture7.grading import sandbox
 from lecture7.grading.kernel import SandboxedKernelManager
+from lecture7.grading.template_kernel import TemplateKernelManager
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,9 +131,9 @@ def test_uid_slots_are_exclusive_until_released(tmp_path):
 # -- real kernels, attacked from the inside --------------------------------------------------
 
 
-async def _run(submission: Path, code: str, **limits) -> tuple[str, Path]:
+async def _run(manager, submission: Path, code: str, **limits) -> tuple[str, Path]:
     """Start a sandboxed kernel in ``submission``, run ``code``: its output, its socket folder."""
-    km = SandboxedKernelManager(kernel_name="python3", **limits)
+    km = manager(kernel_name="python3", **limits)
     await km.start_kernel(cwd=str(submission))
     runtime = Path(km.connection_file).parent
     client = km.client()
@@ -158,8 +159,15 @@ async def _run(submission: Path, code: str, **limits) -> tuple[str, Path]:
     return "".join(out), runtime
 
 
-def run(submission: Path, code: str, **limits) -> str:
-    return asyncio.run(_run(submission, code, **limits))[0]
+@pytest.fixture(params=[SandboxedKernelManager, TemplateKernelManager],
+                ids=["bwrap-per-kernel", "forked-from-template"])
+def manager(request):
+    """Both ways a grading kernel is started: a sandbox of its own, or a template's fork."""
+    return request.param
+
+
+def run(manager, submission: Path, code: str, **limits) -> str:
+    return asyncio.run(_run(manager, submission, code, **limits))[0]
 
 
 @pytest.fixture
@@ -175,10 +183,10 @@ def submission(tmp_path) -> Path:
 
 
 @needs_bwrap
-def test_kernel_sees_its_copy_of_the_submission_and_nothing_of_the_host(submission):
+def test_kernel_sees_its_copy_of_the_submission_and_nothing_of_the_host(manager, submission):
     secret = submission.parent.parent / "gradebook.db"
     secret.write_text("secret")
-    out = run(submission, f"""
+    out = run(manager, submission, f"""
 import os
 print("cwd", os.getcwd(), sorted(os.listdir(".")))
 for path in [{str(secret)!r}, {str(ROOT / 'assignments')!r}, os.path.expanduser("~root"),
@@ -188,19 +196,36 @@ for path in [{str(secret)!r}, {str(ROOT / 'assignments')!r}, os.path.expanduser(
               else os.listdir(path))
     except OSError as err:
         print(path, "refused", type(err).__name__)
-print("processes", sorted(p for p in os.listdir("/proc") if p.isdigit()))
+mine = set([str(os.getpid()), os.readlink("/proc/self")])
+for pid in sorted(p for p in os.listdir("/proc") if p.isdigit()):
+    try:
+        command = open("/proc/%s/cmdline" % pid, "rb").read().replace(b"\\0", b" ").decode()
+    except OSError:
+        continue
+    if " -m pytest" in command:
+        print("GRADER VISIBLE", pid, command)
+    if pid not in mine:
+        try:
+            open("/proc/%s/environ" % pid, "rb").read(); print("ENVIRON READABLE", pid, command)
+        except OSError:
+            pass
+print("processes", len([p for p in os.listdir("/proc") if p.isdigit()]))
 import lecture7, torch; print("library", lecture7.__name__)
 """)
     # its own files, but not the notebook being graded (its test cells hold hidden tests)
     assert f"cwd {sandbox.HOME}/a2_optimizers ['.hidden', 'data.txt', 'sub']" in out
     assert "READABLE" not in out, out
-    assert "processes ['1', '2']" in out and "library lecture7" in out
+    # its own processes and, forked from the template, the template's (which it cannot read)
+    assert "GRADER VISIBLE" not in out and "ENVIRON READABLE" not in out, out
+    visible = int(out.split("processes ")[1].split()[0])
+    assert visible <= (2 if manager is SandboxedKernelManager else 5), out
+    assert "library lecture7" in out
 
 
 @needs_bwrap
-def test_kernel_writes_only_its_own_copy_and_cannot_reach_the_network(submission):
+def test_kernel_writes_only_its_own_copy_and_cannot_reach_the_network(manager, submission):
     lecture7_dir = Path(sandbox.python_paths()[-1])
-    out = run(submission, f"""
+    out = run(manager, submission, f"""
 import os, socket, sys, glob
 open("data.txt", "w").write("changed"); print("copy written")
 targets = [{str(submission / 'data.txt')!r}, {str(ROOT / 'lecture7' / 'evil.pyc')!r},
@@ -223,8 +248,8 @@ for host in [("127.0.0.1", 22), ("pypi.org", 443)]:
 
 @needs_bwrap
 @pytest.mark.skipif(os.geteuid() != 0, reason="the process limit needs a uid per sandbox (root)")
-def test_limits_stop_fork_bombs_memory_hogs_and_huge_files(submission):
-    out = run(submission, """
+def test_limits_stop_fork_bombs_memory_hogs_and_huge_files(manager, submission):
+    out = run(manager, submission, """
 import os, time
 forked = 0
 try:
@@ -249,9 +274,9 @@ except OSError as err:
 
 
 @needs_bwrap
-def test_nothing_survives_the_kernel_and_killing_its_parent_harms_no_one(submission, tmp_path):
+def test_nothing_survives_the_kernel_and_killing_its_parent_harms_no_one(manager, submission):
     marker = "lecture7-sandbox-daemon-test"
-    out, runtime = asyncio.run(_run(submission, f"""
+    out, runtime = asyncio.run(_run(manager, submission, f"""
 import os, subprocess, sys
 subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {marker!r}],
                  start_new_session=True)
@@ -263,3 +288,34 @@ os.kill(os.getppid(), 9)
     assert marker not in ps, "a process outlived its sandbox"
     assert "daemon started" in out
     assert not runtime.exists(), "the kernel's socket folder was left behind"
+
+
+@needs_bwrap
+def test_workers_fork_kernels_and_fall_back_to_a_sandbox_each(monkeypatch):
+    from traitlets.config import Config
+
+    from lecture7.grading import template_kernel
+    from lecture7.grading.nbgrader_ext import TrustedExecute
+
+    forking = Config({"TrustedExecute": {"fork_kernels": True}})
+    assert TrustedExecute(config=forking).kernel_manager_class is TemplateKernelManager
+    assert TrustedExecute().kernel_manager_class is SandboxedKernelManager  # nbgrader's own
+    monkeypatch.setattr(template_kernel, "available", lambda base: "no user namespaces")
+    assert TrustedExecute(config=forking).kernel_manager_class is SandboxedKernelManager
+
+
+def test_grading_without_the_sandbox_only_when_asked(monkeypatch):
+    from jupyter_client.manager import AsyncKernelManager
+
+    from lecture7.grading.nbgrader_ext import TrustedExecute
+
+    monkeypatch.setenv(sandbox.SANDBOX_ENV, "off")
+    assert TrustedExecute().kernel_manager_class is AsyncKernelManager
+    monkeypatch.setenv(sandbox.SANDBOX_ENV, "on")
+    sandbox.check_available.cache_clear()
+    monkeypatch.setattr(sandbox.shutil, "which", lambda tool: None)
+    try:
+        with pytest.raises(sandbox.SandboxUnavailable, match="bwrap"):
+            TrustedExecute()
+    finally:
+        sandbox.check_available.cache_clear()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from collections import deque
 from collections.abc import Sequence
@@ -52,6 +53,7 @@ class Summary:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     failures: list[tuple[str, str, str]] = field(default_factory=list)
     interrupted: bool = False
+    coordinator_seconds: float = 0.0  # preparing and saving: the part that does not scale
 
     def add(self, assignment: str, what: str) -> None:
         row = self.counts.setdefault(assignment, {"graded": 0, "failed": 0, "timed_out": 0,
@@ -70,6 +72,11 @@ class Summary:
                 mean = (f"{sum(scores) / len(scores):.2f} of {top:g}" if scores else "-")
                 lines.append(f"{assignment:<20} {row['graded']:>7} {row['failed']:>7} "
                              f"{row['timed_out']:>10} {row['skipped']:>8}   {mean}")
+        handled = sum(row["graded"] + row["failed"] for row in self.counts.values())
+        if handled:
+            lines.append(f"coordinator: {self.coordinator_seconds / handled:.2f} s per "
+                         "submission (preparing and saving; caps the rate at any number "
+                         "of workers)")
         return "\n".join(lines)
 
 
@@ -81,7 +88,10 @@ def load_config(course: Path) -> Config:
 
 
 def _execution_config(config: Config) -> dict:
-    return {name: dict(config[name]) for name in EXECUTION_SECTIONS if name in config}
+    """What workers need of the configuration; their kernels are forked from a template."""
+    sections = {name: dict(config[name]) for name in EXECUTION_SECTIONS if name in config}
+    sections.setdefault("TrustedExecute", {}).setdefault("fork_kernels", True)
+    return sections
 
 
 def grade_class(course: Path, assignments: Sequence[str], *, students: str = "*",
@@ -159,6 +169,7 @@ def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: 
     while todo or running:
         while todo and len(running) < capacity:
             sub, digest = todo.popleft()
+            started = time.perf_counter()
             try:
                 task = staged.prepare(sub, config)
             except Exception as err:
@@ -166,6 +177,8 @@ def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: 
                       ledger, staged)
                 bar.update()
                 continue
+            finally:
+                summary.coordinator_seconds += time.perf_counter() - started
             running[pool.submit(task)] = (sub, digest, task)
         for future in pool.wait(running):
             if future not in running:  # resubmitted after its pool broke
@@ -187,6 +200,7 @@ def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: 
                       ledger, staged)
                 bar.update()
                 continue
+            started = time.perf_counter()
             try:
                 staged.save(sub, outcome)
             except Exception as err:
@@ -197,4 +211,5 @@ def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: 
                 summary.add(sub.assignment, "graded")
                 if outcome.timed_out:
                     summary.add(sub.assignment, "timed_out")
+            summary.coordinator_seconds += time.perf_counter() - started
             bar.update()
