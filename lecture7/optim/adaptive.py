@@ -7,14 +7,14 @@ maps ``(g, state)`` to ``(step, next_state)``, computes out of place and runs on
 arrays and torch tensors alike.
 
 **Where epsilon sits.** CS231n, ``torch.optim`` and the Adam paper's Algorithm 1 add
-:math:`\epsilon` *outside* the square root (of the bias-corrected :math:`\hat v_t`, for
-Adam). TensorFlow's RMSProp puts it inside, :math:`\sqrt{s_t + \epsilon}`; TF1 and
-Keras's Adam use the paper's "efficient" form, :math:`\sqrt{v_t} + \hat\epsilon` before
+:math:`\epsilon` *outside* the square root (of the bias-corrected :math:`\hat r_t`, for
+Adam). TensorFlow's RMSProp puts it inside, :math:`\sqrt{r_t + \epsilon}`; TF1 and
+Keras's Adam use the paper's "efficient" form, :math:`\sqrt{r_t} + \hat\epsilon` before
 the bias correction, i.e. :math:`\epsilon = \hat\epsilon / \sqrt{1-\beta_2^t}`.
 PyTorch's AdaGrad default is :math:`10^{-10}`, CS231n's :math:`10^{-8}`.
 
 **Bias correction.** Adam's moments start at zero, so
-:math:`m_1 = (1-\beta_1) g_1` and :math:`v_1 = (1-\beta_2) g_1^2`: without the
+:math:`m_1 = (1-\beta_1) g_1` and :math:`r_1 = (1-\beta_2) g_1^2`: without the
 correction the first step would be :math:`(1-\beta_1)/\sqrt{1-\beta_2} \approx 3.2`
 times too large (defaults). Dividing by :math:`1 - \beta^t` undoes the zero start
 exactly for a constant gradient; the step count is incremented *before* use, so the
@@ -61,15 +61,15 @@ def adagrad_update(
 ) -> tuple[Array, AdagradState]:
     r"""AdaGrad (Duchi, Hazan & Singer, 2011: https://jmlr.org/papers/v12/duchi11a.html).
 
-    .. math:: G_t = G_{t-1} + g_t^2, \qquad
-              w_t = w_{t-1} - \alpha \frac{g_t}{\sqrt{G_t} + \epsilon}
+    .. math:: r_t = r_{t-1} + g_t^2, \qquad
+              w_t = w_{t-1} - \alpha \frac{g_t}{\sqrt{r_t} + \epsilon}
 
     with :math:`\alpha` = ``learning_rate``, :math:`\epsilon` = ``epsilon`` and
-    :math:`G` = ``state.cache``. Each coordinate's step is divided by the root of *all*
-    its past squared gradients, so steps only ever shrink.
+    :math:`r` = ``state.cache``, the sum of squared gradients. Each coordinate's step is
+    divided by the root of *all* its past squared gradients, so steps only ever shrink.
     """
-    cache = state.cache + g * g
-    return -learning_rate * g / (sqrt(cache) + epsilon), AdagradState(cache)
+    r = state.cache + g * g
+    return -learning_rate * g / (sqrt(r) + epsilon), AdagradState(r)
 
 
 class RMSpropState(NamedTuple):
@@ -96,14 +96,14 @@ def rmsprop_update(
     r"""RMSProp (Tieleman & Hinton, 2012, Coursera "Neural Networks for Machine Learning",
     lecture 6.5: https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf).
 
-    .. math:: s_t = \rho s_{t-1} + (1 - \rho) g_t^2, \qquad
-              w_t = w_{t-1} - \alpha \frac{g_t}{\sqrt{s_t} + \epsilon}
+    .. math:: r_t = \rho r_{t-1} + (1 - \rho) g_t^2, \qquad
+              w_t = w_{t-1} - \alpha \frac{g_t}{\sqrt{r_t} + \epsilon}
 
-    with :math:`\rho` = ``decay_rate`` (PyTorch calls it ``alpha``) and :math:`s` =
+    with :math:`\rho` = ``decay_rate`` (PyTorch calls it ``alpha``) and :math:`r` =
     ``state.cache``: a *leaky* AdaGrad, whose steps follow the recent gradient size.
     """
-    cache = decay_rate * state.cache + (1 - decay_rate) * g * g
-    return -learning_rate * g / (sqrt(cache) + epsilon), RMSpropState(cache)
+    r = decay_rate * state.cache + (1 - decay_rate) * g * g
+    return -learning_rate * g / (sqrt(r) + epsilon), RMSpropState(r)
 
 
 def centered_rmsprop_update(
@@ -119,18 +119,18 @@ def centered_rmsprop_update(
     r"""``torch.optim.RMSprop``'s variants: centered (Graves, 2013) and/or with momentum.
 
     Centered divides by an estimate of the gradient's standard deviation,
-    :math:`\sqrt{s_t - \bar g_t^2}`, with :math:`\bar g_t = \rho \bar g_{t-1} + (1-\rho) g_t`
+    :math:`\sqrt{r_t - \bar g_t^2}`, with :math:`\bar g_t = \rho \bar g_{t-1} + (1-\rho) g_t`
     (``state.grad_avg``). Momentum :math:`\mu > 0` accumulates the scaled gradient in
     PyTorch's buffer form, :math:`b_t = \mu b_{t-1} + g_t / (\cdot)`,
     :math:`w_t = w_{t-1} - \alpha b_t` (``state.velocity``).
     """
-    cache = decay_rate * state.cache + (1 - decay_rate) * g * g
+    r = decay_rate * state.cache + (1 - decay_rate) * g * g
     grad_avg = decay_rate * state.grad_avg + (1 - decay_rate) * g if centered else None
-    scale = sqrt(cache - grad_avg * grad_avg if centered else cache) + epsilon
+    scale = sqrt(r - grad_avg * grad_avg if centered else r) + epsilon
     if momentum > 0:
-        velocity = momentum * state.velocity + g / scale
-        return -learning_rate * velocity, RMSpropState(cache, grad_avg, velocity)
-    return -learning_rate * g / scale, RMSpropState(cache, grad_avg)
+        b = momentum * state.velocity + g / scale
+        return -learning_rate * b, RMSpropState(r, grad_avg, b)
+    return -learning_rate * g / scale, RMSpropState(r, grad_avg)
 
 
 class AdamState(NamedTuple):
@@ -155,35 +155,36 @@ def adam_update(
 
     .. math::
         m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad
-        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+        r_t = \beta_2 r_{t-1} + (1 - \beta_2) g_t^2 \\
         \hat m_t = \frac{m_t}{1 - \beta_1^t}, \qquad
-        \hat v_t = \frac{v_t}{1 - \beta_2^t}, \qquad
-        w_t = w_{t-1} - \alpha \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+        \hat r_t = \frac{r_t}{1 - \beta_2^t}, \qquad
+        w_t = w_{t-1} - \alpha \frac{\hat m_t}{\sqrt{\hat r_t} + \epsilon}
 
-    with :math:`\beta_1, \beta_2` = ``beta1, beta2`` and :math:`m, v, t` the fields of
-    ``state``; :math:`t` is incremented before it is used.
+    with :math:`\beta_1, \beta_2` = ``beta1, beta2``, :math:`m` = ``state.m``, the second
+    moment :math:`r` = ``state.v`` (the paper's and CS231n's :math:`v`; this book keeps
+    :math:`v` for momentum's velocity) and :math:`t` = ``state.t``, incremented before use.
     """
     t = state.t + 1
     m = beta1 * state.m + (1 - beta1) * g
-    v = beta2 * state.v + (1 - beta2) * g * g
+    r = beta2 * state.v + (1 - beta2) * g * g
     m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return -learning_rate * m_hat / (sqrt(v_hat) + epsilon), AdamState(m, v, t)
+    r_hat = r / (1 - beta2**t)
+    return -learning_rate * m_hat / (sqrt(r_hat) + epsilon), AdamState(m, r, t)
 
 
 def amsgrad_update(
     g: Array, state: AdamState, *, learning_rate: float, beta1: float, beta2: float,
     epsilon: float,
 ) -> tuple[Array, AdamState]:
-    r"""AMSGrad (Reddi et al., 2018): Adam dividing by the running maximum of :math:`v_t`.
+    r"""AMSGrad (Reddi et al., 2018): Adam dividing by the running maximum of :math:`r_t`.
 
-    :math:`v^{\max}_t = \max(v^{\max}_{t-1}, v_t)` (``state.v_max``), bias-corrected like
-    :math:`v_t`, as ``torch.optim.Adam(amsgrad=True)`` does.
+    :math:`r^{\max}_t = \max(r^{\max}_{t-1}, r_t)` (``state.v_max``), bias-corrected like
+    :math:`r_t`, as ``torch.optim.Adam(amsgrad=True)`` does.
     """
     t = state.t + 1
     m = beta1 * state.m + (1 - beta1) * g
-    v = beta2 * state.v + (1 - beta2) * g * g
-    v_max = maximum(state.v_max, v)
+    r = beta2 * state.v + (1 - beta2) * g * g
+    r_max = maximum(state.v_max, r)
     m_hat = m / (1 - beta1**t)
-    v_hat = v_max / (1 - beta2**t)
-    return -learning_rate * m_hat / (sqrt(v_hat) + epsilon), AdamState(m, v, t, v_max)
+    r_hat = r_max / (1 - beta2**t)
+    return -learning_rate * m_hat / (sqrt(r_hat) + epsilon), AdamState(m, r, t, r_max)
