@@ -246,6 +246,14 @@ def mixup(
     mixed labels stay probability vectors. Train with the soft-label cross
     entropy ``-(y_tilde * log_softmax(logits)).sum(1).mean()``.
     """
+    perm = _check_mixup(x, y_onehot, lam, perm)
+    x_mix = lam * x + (1.0 - lam) * x[perm]
+    y_mix = lam * y_onehot + (1.0 - lam) * y_onehot[perm.to(y_onehot.device)]
+    return x_mix, y_mix
+
+
+def _check_mixup(x: torch.Tensor, y_onehot: torch.Tensor, lam: float, perm: torch.Tensor):
+    """Checked arguments of :func:`mixup`; returns ``perm`` on ``x``'s device."""
     if not isinstance(x, torch.Tensor) or not isinstance(y_onehot, torch.Tensor):
         raise TypeError("x and y_onehot must be tensors")
     if not x.is_floating_point() or not y_onehot.is_floating_point():
@@ -265,7 +273,4 @@ def mixup(
         raise TypeError(f"perm must be an int64 tensor of shape ({n},), got {perm!r}")
     if not torch.equal(perm.sort().values.cpu(), torch.arange(n)):
         raise ValueError(f"perm must be a permutation of range({n}), got {perm.tolist()}")
-    perm = perm.to(x.device)
-    x_mix = lam * x + (1.0 - lam) * x[perm]
-    y_mix = lam * y_onehot + (1.0 - lam) * y_onehot[perm.to(y_onehot.device)]
-    return x_mix, y_mix
+    return perm.to(x.device)

@@ -50,7 +50,7 @@ from lecture7.optim.rules import (
     sgd,
     sgd_momentum,
 )
-from lecture7.optim.trajectory import Trajectory, distance_to, run_trajectory
+from lecture7.optim.trajectory import Trajectory, best_trajectory, distance_to, run_trajectory
 
 __all__ = [
     "RULES",
@@ -70,6 +70,7 @@ __all__ = [
     "adam_update",
     "add_weight_decay",
     "amsgrad_update",
+    "best_trajectory",
     "centered_rmsprop_update",
     "distance_to",
     "double_well",
