@@ -224,6 +224,13 @@ def _run_links_html(download: str, urls: dict[str, str]) -> str:
     return '<p class="l7-run-links">' + " · ".join(links) + "</p>\n"
 
 
+def _notebook_source(app: Sphinx, pagename: str, templatename: str, context: dict, doctree):
+    """Name the page's notebook for the theme's download menu, before the theme builds the
+    menu (priority 501); with launch buttons the theme would do it itself, without them not."""
+    if doctree is not None and is_notebook_page(app, pagename):
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree):
     if doctree is None or not is_notebook_page(app, pagename):
         return
@@ -374,6 +381,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("lecture7_assignments_dir", "assignments", "env")
     app.connect("config-inited", _configure, priority=900)
     app.add_role("assignment", assignment_role)
+    app.connect("html-page-context", _notebook_source, priority=500)
     # after sphinx-book-theme's own launch/download buttons (priority 501)
     app.connect("html-page-context", _page_context, priority=502)
     app.connect("html-page-context", _drop_thebe_assets)

@@ -256,6 +256,8 @@ def test_without_a_repository_chapters_offer_only_the_download(tmp_path):
     soup = _page(out)
     link = soup.select_one("a.l7-download-notebook")
     assert link is not None and (out / link["href"]).is_file()
+    menu = soup.select_one("a.btn-download-notebook-button")
+    assert menu is not None and menu["href"] == link["href"], "the theme's download menu"
     html = (out / "index.html").read_text()
     for absent in ("l7-launch-colab", "l7-launch-binder", "colab.research.google.com",
                    "mybinder.org", "git+", "github.com"):
