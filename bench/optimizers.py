@@ -10,7 +10,7 @@ per-parameter loop) and one by ``torch.optim`` with its default (the
 ``foreach`` path on CUDA; on a CPU the default is the same loop). Repetitions are
 interleaved (each repetition times every variant) so that the machine's load
 affects all alike; the table gives the median time of one ``step()`` and the
-ratios lecture7 / torch. The target is lecture7 <= 1.25x torch ``foreach=False``
+ratios lecture7 / torch. The target is lecture7 <= 1.5x torch ``foreach=False``
 on a CPU.
 """
 

@@ -80,7 +80,7 @@ CHAPTERS: MappingProxyType = MappingProxyType(
             # little / lots: labelled images per class of each target task
             "cpu": {"pretrain_images": 2500, "pretrain_epochs": 5, "batch_size": 32,
                     "little_per_class": 5, "little_batch_size": 10, "little_epochs": 20,
-                    "lots_per_class": 50, "lots_epochs": 6, "head_epochs": 100,
+                    "lots_per_class": 50, "lots_epochs": 5, "head_epochs": 60,
                     "test_images": 1000},
             "gpu": {"pretrain_images": 20000, "pretrain_epochs": 10, "batch_size": 64,
                     "little_per_class": 5, "little_batch_size": 10, "little_epochs": 40,

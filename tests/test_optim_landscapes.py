@@ -272,3 +272,19 @@ def test_momentum_rolls_through_a_local_minimum():
                                   momentum=0.9)
         assert distance_to(sgd, local_min)[-1] < 1e-3
         assert distance_to(momentum, global_min)[-1] < 1e-3
+
+
+def test_best_trajectory_picks_the_rate_with_the_lowest_final_loss():
+    from lecture7.optim import best_trajectory, run_trajectory, taco_shell
+
+    taco = taco_shell()
+    rates = [1e-3, 1e-2, 0.03, 1.0]  # 1.0 diverges on the steep direction (2 / kappa < 1)
+    lr, path = best_trajectory(taco, "sgd", rates, steps=40)
+    finals = {r: run_trajectory(taco, "sgd", steps=40, learning_rate=r).losses[-1] for r in rates[:3]}
+    assert lr == min(finals, key=finals.get)
+    np.testing.assert_array_equal(path.points, run_trajectory(taco, "sgd", steps=40,
+                                                              learning_rate=lr).points)
+    lr_class, _ = best_trajectory(taco, torch.optim.SGD, rates, steps=40)
+    assert lr_class == lr  # a class takes lr=..., with the same result
+    with pytest.raises(ValueError, match="empty"):
+        best_trajectory(taco, "sgd", [], steps=5)

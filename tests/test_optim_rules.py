@@ -18,13 +18,16 @@ from lecture7.optim import (
     AdamState,
     MomentumState,
     RMSpropState,
-    Update,
     adagrad,
     adagrad_update,
     adam,
     adam_update,
+    amsgrad_update,
+    centered_rmsprop_update,
+    momentum_buffer_update,
     momentum_update,
     nesterov_momentum,
+    nesterov_update,
     rmsprop,
     rmsprop_update,
     sgd,
@@ -187,7 +190,7 @@ def test_rules_never_modify_their_inputs(name):
 
 @pytest.mark.parametrize("name", sorted(RULES))
 def test_rules_never_modify_torch_inputs(name):
-    """The kernels update their state in place; the rules hand them copies (tensors too)."""
+    """The rules return new arrays and leave what they were given as it was (tensors too)."""
     generator = torch.Generator().manual_seed(1)
     w, dw = torch.randn(4, 6, generator=generator), torch.randn(4, 6, generator=generator)
     _, config = RULES[name](w, dw, None)
@@ -222,33 +225,34 @@ def test_integer_inputs_get_floating_point_state(name):
         assert config[key].dtype == np.float64
 
 
-# kernel, its state, hyperparameters: every state array and code path (heavy ball and
-# Nesterov in both conventions, centered RMSProp with momentum, AMSGrad)
+# kernel, its state, hyperparameters: every kernel and every state array
 KERNELS = {
     "momentum": (momentum_update, lambda w: MomentumState.init(w),
-                 {"learning_rate": 0.1, "momentum": 0.9, "dampening": 0.2}),
-    "nesterov": (momentum_update, lambda w: MomentumState.init(w),
-                 {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}),
-    "nesterov-pytorch": (momentum_update, lambda w: MomentumState.init(w),
-                         {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True,
-                          "convention": "pytorch"}),
+                 {"learning_rate": 0.1, "momentum": 0.9}),
+    "nesterov": (nesterov_update, lambda w: MomentumState.init(w),
+                 {"learning_rate": 0.1, "momentum": 0.9}),
+    "buffer-nesterov": (momentum_buffer_update, lambda w: MomentumState.init(w),
+                        {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}),
+    "buffer": (momentum_buffer_update, lambda w: MomentumState.init(w),
+               {"learning_rate": 0.1, "momentum": 0.9}),
     "adagrad": (adagrad_update, lambda w: AdagradState.init(w, initial_accumulator_value=0.1),
                 {"learning_rate": 0.1, "epsilon": 1e-8}),
     "rmsprop": (rmsprop_update, lambda w: RMSpropState.init(w),
                 {"learning_rate": 0.1, "decay_rate": 0.9, "epsilon": 1e-8}),
     "rmsprop-centered-momentum": (
-        rmsprop_update, lambda w: RMSpropState.init(w, centered=True, momentum=0.9),
+        centered_rmsprop_update, lambda w: RMSpropState.init(w, centered=True, momentum=0.9),
         {"learning_rate": 0.1, "decay_rate": 0.9, "epsilon": 1e-8, "momentum": 0.9,
          "centered": True}),
-    "adam-amsgrad": (adam_update, lambda w: AdamState.init(w, amsgrad=True),
-                     {"learning_rate": 0.1, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8,
-                      "amsgrad": True}),
+    "adam": (adam_update, lambda w: AdamState.init(w),
+             {"learning_rate": 0.1, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8}),
+    "amsgrad": (amsgrad_update, lambda w: AdamState.init(w, amsgrad=True),
+                {"learning_rate": 0.1, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-8}),
 }
 
 
 @pytest.mark.parametrize("library", ["numpy", "torch"])
 @pytest.mark.parametrize("kernel_name", sorted(KERNELS))
-def test_kernels_update_their_state_in_place_and_never_modify_dw(kernel_name, library):
+def test_kernels_compute_out_of_place_and_return_a_new_state(kernel_name, library):
     kernel, init, hyper = KERNELS[kernel_name]
     rng = np.random.default_rng(4)
     w, dw = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
@@ -256,26 +260,40 @@ def test_kernels_update_their_state_in_place_and_never_modify_dw(kernel_name, li
         w, dw = torch.tensor(w), torch.tensor(dw)
     copy_of = (lambda x: x.clone()) if library == "torch" else (lambda x: x.copy())
     state = init(w)
-    arrays = {k: v for k, v in state._asdict().items() if v is not None and k != "t"}
-    before = {k: copy_of(v) for k, v in arrays.items()}
     dw_before = copy_of(dw)
-    for _ in range(2):  # the second step starts from the updated state
-        update, state_next = kernel(dw, state, **hyper)
-        assert isinstance(update, Update)
+    for _ in range(2):  # the second step starts from the new state
+        arrays = {k: v for k, v in state._asdict().items() if v is not None and k != "t"}
+        before = {k: copy_of(v) for k, v in arrays.items()}
+        step, state_next = kernel(dw, state, **hyper)
+        assert tuple(step.shape) == tuple(w.shape)
         np.testing.assert_array_equal(dw, dw_before)  # dw is never modified
         for key, array in arrays.items():
-            assert getattr(state_next, key) is array, key  # the same array, updated in place
+            np.testing.assert_array_equal(array, before[key])  # nor the state it was given
+            new = getattr(state_next, key)
+            assert new is not array and not np.array_equal(new, array), key
         state = state_next
-    for key, array in arrays.items():
-        assert not np.array_equal(array, before[key]), key
-    if kernel_name.startswith("adam"):
+    if kernel_name in ("adam", "amsgrad"):
         assert state.t == 2
 
 
-def test_an_update_with_a_denominator_divides_before_it_scales():
-    w, direction, denominator = np.array([1.0, 2.0]), np.array([3.0, -4.0]), np.array([2.0, 8.0])
-    np.testing.assert_array_equal(Update(-0.5, direction, denominator).apply(w), [0.25, 2.25])
-    np.testing.assert_array_equal(Update(-0.5, direction).apply(w), [-0.5, 4.0])
+def test_kernels_equal_the_cs231n_reference_formulas():
+    """Each kernel's step, applied to w, is the CS231n reference rule's next_w."""
+    rng = np.random.default_rng(6)
+    w, dw = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    for name, kernel, state in (
+        ("sgd_momentum", momentum_update, MomentumState.init(w)),
+        ("nesterov_momentum", nesterov_update, MomentumState.init(w)),
+        ("adagrad", adagrad_update, AdagradState.init(w)),
+        ("rmsprop", rmsprop_update, RMSpropState.init(w)),
+        ("adam", adam_update, AdamState.init(w)),
+    ):
+        ref_w, ref_config = w.copy(), dict(HYPER[name])
+        ours_w = w.copy()
+        for _ in range(3):
+            ref_w, ref_config = REFERENCES[name](ref_w, dw.copy(), ref_config)
+            step, state = kernel(dw, state, **HYPER[name])
+            ours_w = ours_w + step
+        np.testing.assert_allclose(ours_w, ref_w, rtol=1e-12, err_msg=name)
 
 
 DEFAULTS = {
@@ -403,26 +421,32 @@ def test_velocity_and_buffer_forms_agree_only_for_a_constant_learning_rate():
     rng = np.random.default_rng(3)
     grads = rng.normal(size=(20, 4))
 
-    def run(rates, convention):
+    def run(rates, kernel):
         w, state = np.zeros(4), MomentumState.init(np.zeros(4))
         for lr, g in zip(rates, grads, strict=True):
-            update, state = momentum_update(g, state, learning_rate=lr, momentum=0.9,
-                                            convention=convention)
-            w = update.apply(w)
+            step, state = kernel(g, state, learning_rate=lr, momentum=0.9)
+            w = w + step
         return w, state.velocity
 
     constant = [0.1] * 20
-    w_v, velocity = run(constant, "cs231n")
-    w_b, buffer = run(constant, "pytorch")
+    w_v, velocity = run(constant, momentum_update)
+    w_b, buffer = run(constant, momentum_buffer_update)
     np.testing.assert_allclose(w_v, w_b, rtol=1e-12)
     np.testing.assert_allclose(velocity, -0.1 * buffer, rtol=1e-12)
     cut = [0.1] * 10 + [0.01] * 10  # step decay at step 10
-    w_v, _ = run(cut, "cs231n")
-    w_b, _ = run(cut, "pytorch")
+    w_v, _ = run(cut, momentum_update)
+    w_b, _ = run(cut, momentum_buffer_update)
     assert np.abs(w_v - w_b).max() > 1e-2 * np.abs(w_b).max()
 
 
-def test_an_unknown_momentum_convention_is_rejected():
-    with pytest.raises(ValueError, match="'keras'"):
-        momentum_update(np.zeros(2), MomentumState.init(np.zeros(2)), learning_rate=0.1,
-                        momentum=0.9, convention="keras")
+def test_nesterov_forms_agree():
+    """CS231n's look-ahead form and PyTorch's buffer form are one update (v = -lr * b)."""
+    rng = np.random.default_rng(7)
+    w_v = w_b = np.zeros(3)
+    state_v = state_b = MomentumState.init(np.zeros(3))
+    for g in rng.normal(size=(15, 3)):
+        step_v, state_v = nesterov_update(g, state_v, learning_rate=0.1, momentum=0.9)
+        step_b, state_b = momentum_buffer_update(g, state_b, learning_rate=0.1, momentum=0.9,
+                                                 nesterov=True)
+        w_v, w_b = w_v + step_v, w_b + step_b
+    np.testing.assert_allclose(w_v, w_b, rtol=1e-12)

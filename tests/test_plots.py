@@ -1,6 +1,9 @@
-"""lecture7.plots: each figure holds exactly the data it was given, and saves as PNG."""
+"""lecture7.plots: each figure holds exactly the data it was given (a schematic: what the
+library computes), and saves as PNG."""
 
 from __future__ import annotations
+
+import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -8,7 +11,14 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
+from lecture7.augment import five_crop, five_crop_boxes
 from lecture7.plots import (
+    draw_dropout_network,
+    draw_nesterov_lookahead,
+    draw_snapshot_cycles,
+    draw_ten_crop_layout,
+    draw_transfer_strategies,
+    nesterov_vectors,
     plot_history,
     plot_landscape,
     plot_layer_histograms,
@@ -18,7 +28,11 @@ from lecture7.plots import (
     plot_trajectories,
     show_images,
 )
+from lecture7.plots.schematics import LAYER_ROLES, transfer_roles
+from lecture7.regularization.dropout import draw_keep_mask
+from lecture7.schedules import cycle_end_steps
 from lecture7.train import History
+from lecture7.transfer import recommend_strategy
 
 
 def bowl(w: torch.Tensor) -> torch.Tensor:
@@ -190,3 +204,84 @@ def test_drawing_into_a_given_axes(histories):
     assert plot_history(histories, ax=left) is fig
     assert plot_trajectories(bowl, {"a": [[1.0, 1.0], [0.0, 0.0]]}, ax=right) is fig
     assert len(fig.axes) == 2 and len(right.get_lines()) == 3
+
+
+# --- schematics: each drawing shows what the library computes -------------------------------
+
+def quadratic(w):
+    return 0.5 * (w[..., 0] ** 2 + 10.0 * w[..., 1] ** 2)
+
+
+def test_nesterov_vectors_are_the_two_updates():
+    w, v, mu, lr = np.array([-2.0, 0.5]), np.array([1.0, -1.0]), 0.9, 0.05
+    grad = lambda p: np.array([p[0], 10.0 * p[1]])  # noqa: E731
+    arrows = nesterov_vectors(w, v, grad, momentum=mu, learning_rate=lr)
+    ahead = w + mu * v
+    np.testing.assert_allclose(arrows["momentum"]["step"][1], w + mu * v - lr * grad(w))
+    np.testing.assert_allclose(arrows["nesterov"]["step"][1], w + mu * v - lr * grad(ahead))
+    np.testing.assert_allclose(arrows["nesterov"]["gradient"][0], ahead)
+    # the look-ahead step is the one the CS231n rule takes, seen from the ball w = w~ - mu v
+    assert not np.allclose(arrows["momentum"]["step"][1], arrows["nesterov"]["step"][1])
+
+
+def test_nesterov_figure_draws_those_arrows():
+    w, v = (-2.0, 0.5), (1.0, -1.0)
+    fig = draw_nesterov_lookahead(quadratic, w, v, momentum=0.9, learning_rate=0.05,
+                                  xlim=(-3, 1), ylim=(-1.5, 1.5))
+    grad = lambda p: np.array([p[0], 10.0 * p[1]])  # noqa: E731
+    expected = nesterov_vectors(w, v, grad, momentum=0.9, learning_rate=0.05)
+    for ax, name in zip(fig.axes[:2], ("momentum", "nesterov"), strict=True):
+        drawn = [(np.array(a.xyann), np.array(a.xy)) for a in ax.texts]
+        assert len(drawn) == 3
+        for (start, end), (s, e) in zip(drawn, expected[name].values(), strict=True):
+            np.testing.assert_allclose(start, s)
+            np.testing.assert_allclose(end, e)
+
+
+def test_dropout_network_drops_the_units_of_the_mask():
+    sizes, p_drop, seed = (3, 5, 4, 2), 0.5, 3
+    fig = draw_dropout_network(sizes, p_drop=p_drop, seed=seed)
+    generator = torch.Generator().manual_seed(seed)
+    kept = [sizes[0]] + [int(draw_keep_mask(torch.zeros(()), (n,), keep_prob=1 - p_drop,
+                                            generator=generator).sum()) for n in sizes[1:-1]]
+    kept.append(sizes[-1])
+    full, thinned = fig.axes
+    edges = lambda ax: sum(line.get_gid() == "edge" for line in ax.lines)  # noqa: E731
+    assert edges(full) == sum(a * b for a, b in itertools.pairwise(sizes))
+    assert edges(thinned) == sum(a * b for a, b in itertools.pairwise(kept))
+    dropped = sum(line.get_gid() == "dropped" for line in thinned.lines)
+    assert dropped == sum(sizes) - sum(kept) > 0
+
+
+def test_snapshot_cycles_mark_the_cycle_ends():
+    fig = draw_snapshot_cycles(250, cycle_length=60)
+    (marks,) = [line for line in fig.axes[0].lines if line.get_gid() == "snapshots"]
+    assert list(marks.get_xdata()) == cycle_end_steps(250, cycle_length=60) == [59, 119, 179, 239]
+
+
+def test_ten_crop_layout_shows_the_crops_of_five_crop():
+    image = torch.arange(40 * 50, dtype=torch.float32).reshape(1, 40, 50)
+    boxes = five_crop_boxes((40, 50), 30)
+    for crop, (top, left, h, w) in zip(five_crop(image, 30), boxes, strict=True):
+        assert torch.equal(crop, image[:, top : top + h, left : left + w])
+    fig = draw_ten_crop_layout((40, 50), 30)
+    for ax in fig.axes[:2]:
+        drawn = [(int(p.get_y()), int(p.get_x()), int(p.get_height()), int(p.get_width()))
+                 for p in ax.patches if p.get_gid() == "crop"]
+        assert drawn == boxes
+
+
+@pytest.mark.parametrize("similarity", ["similar", "different"])
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_transfer_strategy_pictures_follow_recommend_strategy(size, similarity):
+    roles = transfer_roles(size, similarity, n_blocks=3)
+    rec = recommend_strategy(data_size=size, similarity=similarity)
+    assert roles[-1] == "new"
+    assert ("fine-tuned" in roles) == (rec.backbone_lr_mult > 0)
+    assert ("unused" in roles) == (rec.feature_layer == "earlier")
+    fig = draw_transfer_strategies(n_blocks=3)
+    row = ("similar", "different").index(similarity)
+    col = ("small", "large").index(size)
+    ax = fig.axes[2 * row + col]
+    assert [p.get_gid() for p in ax.patches] == roles
+    assert set(roles) <= set(LAYER_ROLES)

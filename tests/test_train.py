@@ -288,3 +288,17 @@ def test_eval_modules_must_belong_to_the_model():
     with pytest.raises(ValueError, match="eval_modules"):
         fit(model, loader, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
             progress=False, eval_modules=[torch.nn.BatchNorm1d(2)])
+
+
+def test_accuracies_tie_within_two_standard_errors():
+    from lecture7.train import accuracies_tie
+
+    # n = 100: the standard error of 0.80 vs 0.85 is sqrt((0.16 + 0.1275) / 100) = 0.0536
+    assert accuracies_tie(0.80, 0.85, 100)
+    assert not accuracies_tie(0.80, 0.95, 100)
+    assert not accuracies_tie(0.80, 0.85, 10_000)  # more examples, smaller error
+    assert accuracies_tie(1.0, 1.0, 50) and not accuracies_tie(1.0, 0.999, 10**9)
+    with pytest.raises(ValueError, match="n"):
+        accuracies_tie(0.5, 0.5, 0)
+    with pytest.raises(ValueError, match="accuracy a"):
+        accuracies_tie(1.5, 0.5, 10)

@@ -306,7 +306,7 @@ def test_pretrained_features_beat_random_features_on_held_out_digits():
 @pytest.mark.parametrize(
     "size, similarity, train, layer, mult",
     [("small", "similar", "head", "last", 0.0), ("large", "similar", "top layers + head", "last", 0.1),
-     ("small", "different", "head", "earlier", 0.0), ("large", "different", "all layers", "last", 0.1)],
+     ("small", "different", "head", "earlier", 0.0), ("large", "different", "all layers", "last", 1.0)],
 )
 def test_recommend_strategy_covers_the_four_cells(size, similarity, train, layer, mult):
     s = recommend_strategy(data_size=size, similarity=similarity)

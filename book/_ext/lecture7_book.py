@@ -8,12 +8,16 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``). It does five things:
    ``lecture7`` where it is missing (Colab, Binder) and lets ``glue`` work without
    myst-nb. The theme's ".ipynb" download button points at that file, and a line under
    the page title links to it, to Colab and to Binder.
-2. **Launch links.** sphinx-book-theme points Colab and Binder at the page's source
-   (a ``.md`` file, which neither can open). They are rewritten to open the generated
+2. **Launch links, only for a real repository.** While ``repository.url`` in
+   ``_config.yml`` is empty, the site names no repository: each chapter offers only its
+   notebook download, the set-up cell and ``{{ lecture7_install }}`` tell readers to
+   install the library from the course's files, and there is no repository button, no
+   Colab or Binder link and no pip-from-git command. Once it names one, the repository
+   button appears, and sphinx-book-theme's Colab and Binder links (which point at the
+   page's ``.md`` source, which neither can open) are rewritten to open the generated
    notebook on the branch that holds the published site (``lecture7_site_branch``,
-   default ``gh-pages``: ``ghp-import -n -p -f _build/html`` pushes it there); owner,
-   repository and the library's branch all come from ``repository:`` in ``_config.yml``.
-   The site root also gets a ``requirements.txt`` so that Binder can build that branch.
+   default ``gh-pages``: ``ghp-import -n -p -f _build/html`` pushes it there); the site
+   root also gets a ``requirements.txt`` so that Binder can build that branch.
 3. **Assignments.** The role ``{assignment}`a2_optimizers``` links the student
    version of an assignment (``assignments/release/<name>/*.ipynb``, written by
    ``tools/release_assignments.py``). A link to an assignment whose source does not
@@ -25,8 +29,9 @@ Loaded by ``_config.yml`` (``sphinx.local_extensions``). It does five things:
    writes them to ``_build/exec_times.json`` (the tests check the one-minute budget).
 
 It also defines the MyST substitutions ``{{ lecture7_pip }}`` (the one pip command
-that installs the library) and ``{{ repository_url }}``, and drops the theme's top bar,
-which would only repeat the sidebar's search button.
+that installs the library) and ``{{ lecture7_install }}`` (a sentence saying how to
+install it), and drops the theme's top bar, which would only repeat the sidebar's
+search button.
 """
 
 from __future__ import annotations
@@ -51,15 +56,14 @@ SETUP_TAG = "lecture7-setup"
 
 SETUP_CELL = """\
 # Set-up for running this notebook outside the book (Colab, Binder, your own machine):
-# install the course library if it is missing, and let `glue` (which fills numbers into
+# install the course library where it is missing (or say how), and let `glue` (which fills numbers into
 # the book's text) simply display its value where myst-nb is not installed.
 import importlib.util
 import sys
 import types
 
 if importlib.util.find_spec("lecture7") is None:
-    %pip install --quiet "{pip_spec}"
-    importlib.invalidate_caches()
+{install}
 if importlib.util.find_spec("myst_nb") is None:
     from IPython.display import display as _display
 
@@ -71,36 +75,79 @@ if importlib.util.find_spec("myst_nb") is None:
 
 # --- repository settings ---------------------------------------------------------------
 
+LOCAL_PIP = "pip install -e ."
+LOCAL_INSTALL = (
+    "the course's files: run `pip install -e .` in their root folder (the one with "
+    "`pyproject.toml`)"
+)
+# What the set-up cell does when lecture7 is missing: install it from the repository,
+# or (no repository) stop with an error that says how to install it.
+SETUP_PIP = '    %pip install --quiet "{spec}"\n    importlib.invalidate_caches()'
+SETUP_LOCAL = (
+    '    raise ModuleNotFoundError(\n'
+    '        "This notebook needs the course library lecture7: run pip install -e . in the "\n'
+    '        "root folder of the course\'s files (the one with pyproject.toml), then restart "\n'
+    '        "the kernel."\n'
+    '    )'
+)
 
-def repository(app: Sphinx) -> tuple[str, str, str, str]:
-    """``(url, owner, name, branch)`` from ``repository:`` in ``_config.yml``."""
+
+def repository(app: Sphinx) -> tuple[str, str, str, str] | None:
+    """``(url, owner, name, branch)`` from ``repository:`` in ``_config.yml``, or ``None``
+    while its ``url`` is empty (the course has no public repository yet)."""
     opts = app.config.html_theme_options
-    url = str(opts.get("repository_url", "")).strip().rstrip("/")
+    url = str(opts.get("repository_url", "") or "").strip().rstrip("/")
+    if not url:
+        return None
     if url.endswith(".git"):
         url = url[: -len(".git")]
     parts = url.split("/")
     if not url.startswith("https://github.com/") or len(parts) != 5:
         raise ValueError(
-            f"repository.url in _config.yml must be https://github.com/<owner>/<name>, got {url!r}"
+            f"repository.url in _config.yml must be https://github.com/<owner>/<name> "
+            f"(or empty while there is no repository), got {url!r}"
         )
     branch = str(opts.get("repository_branch", "") or "main")
     return url, parts[3], parts[4], branch
 
 
-def pip_spec(app: Sphinx) -> str:
-    """The requirement that installs ``lecture7`` from the repository."""
-    url, _, _, branch = repository(app)
+def pip_spec(app: Sphinx) -> str | None:
+    """The requirement that installs ``lecture7`` from the repository (``None``: none)."""
+    repo = repository(app)
+    if repo is None:
+        return None
+    url, _, _, branch = repo
     return f"lecture7 @ git+{url}@{branch}"
+
+
+def setup_cell(app: Sphinx) -> str:
+    """The source of the set-up cell of the downloadable notebooks."""
+    spec = pip_spec(app)
+    install = SETUP_LOCAL if spec is None else SETUP_PIP.format(spec=spec)
+    return SETUP_CELL.format(install=install)
 
 
 def _configure(app: Sphinx, config) -> None:
     # pydata-sphinx-theme adds a top bar holding only a second search button (the
     # sidebar has one) unless navbar_persistent is set; sphinx-book-theme means it empty.
-    config.html_theme_options.setdefault("navbar_persistent", [])
-    url, _, _, _ = repository(app)
+    opts = config.html_theme_options
+    opts.setdefault("navbar_persistent", [])
+    spec = pip_spec(app)
+    # the repository button only for a repository that exists (Jupyter Book refuses
+    # use_repository_button without a URL, so _config.yml leaves it out)
+    opts["use_repository_button"] = spec is not None
+    if spec is None:
+        opts["launch_buttons"] = {}
     subs = dict(config.myst_substitutions or {})
-    subs.setdefault("lecture7_pip", f'`pip install "{pip_spec(app)}"`')
-    subs.setdefault("repository_url", url)
+    if spec is None:
+        subs.setdefault("lecture7_pip", f"`{LOCAL_PIP}`")
+        subs.setdefault("lecture7_install", LOCAL_INSTALL)
+    else:
+        subs.setdefault("lecture7_pip", f'`pip install "{spec}"`')
+        subs.setdefault(
+            "lecture7_install",
+            f'the repository: `pip install "{spec}"` (or `{LOCAL_PIP}` in a clone of it)',
+        )
     config.myst_substitutions = subs
 
 
@@ -112,14 +159,12 @@ def is_notebook_page(app: Sphinx, docname: str) -> bool:
     return "kernelspec" in app.env.metadata.get(docname, {})
 
 
-def chapter_notebook(source: Path, pip: str) -> nbformat.NotebookNode:
+def chapter_notebook(source: Path, setup_source: str) -> nbformat.NotebookNode:
     """The downloadable notebook of a MyST Markdown chapter: set-up cell, then its cells."""
     nb = jupytext.read(source)
     nb.metadata.pop("jupytext", None)
     nb.metadata.setdefault("language_info", {"name": "python"})
-    setup = nbformat.v4.new_code_cell(
-        SETUP_CELL.format(pip_spec=pip), metadata={"tags": [SETUP_TAG]}
-    )
+    setup = nbformat.v4.new_code_cell(setup_source, metadata={"tags": [SETUP_TAG]})
     # right under the title cell, so that the notebook still opens with the chapter's title
     nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, setup)
     for index, cell in enumerate(nb.cells):
@@ -133,10 +178,14 @@ def chapter_notebook(source: Path, pip: str) -> nbformat.NotebookNode:
 
 
 def launch_urls(app: Sphinx, pagename: str) -> dict[str, str]:
-    """Colab and Binder URLs that open the generated notebook of ``pagename``."""
+    """Colab and Binder URLs that open the generated notebook of ``pagename`` (none
+    without a repository)."""
     opts = app.config.html_theme_options
     launch = opts.get("launch_buttons", {}) or {}
-    _, owner, name, _ = repository(app)
+    repo = repository(app)
+    if repo is None:
+        return {}
+    _, owner, name, _ = repo
     branch = app.config.lecture7_site_branch
     path = f"_sources/{pagename}.ipynb"
     urls = {}
@@ -175,11 +224,18 @@ def _run_links_html(download: str, urls: dict[str, str]) -> str:
     return '<p class="l7-run-links">' + " · ".join(links) + "</p>\n"
 
 
+def _notebook_source(app: Sphinx, pagename: str, templatename: str, context: dict, doctree):
+    """Name the page's notebook for the theme's download menu, before the theme builds the
+    menu (priority 501); with launch buttons the theme would do it itself, without them not."""
+    if doctree is not None and is_notebook_page(app, pagename):
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree):
     if doctree is None or not is_notebook_page(app, pagename):
         return
     source = Path(app.env.doc2path(pagename))
-    nb = chapter_notebook(source, pip_spec(app))
+    nb = chapter_notebook(source, setup_cell(app))
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(nbformat.writes(nb), encoding="utf-8")
@@ -307,12 +363,17 @@ def _exec_report(app: Sphinx, exception) -> None:
             logger.info(line)
 
     # Binder builds the site branch from this file (repo2docker reads requirements.txt).
-    requirements = (
+    requirements = Path(app.outdir) / "requirements.txt"
+    spec = pip_spec(app)
+    if spec is None:
+        requirements.unlink(missing_ok=True)
+        return
+    requirements.write_text(
         "# Binder environment for the notebooks on this branch (written by the book build).\n"
         "--extra-index-url https://download.pytorch.org/whl/cpu\n"
-        f"{pip_spec(app)}\n"
+        f"{spec}\n",
+        encoding="utf-8",
     )
-    (Path(app.outdir) / "requirements.txt").write_text(requirements, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict:
@@ -320,6 +381,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("lecture7_assignments_dir", "assignments", "env")
     app.connect("config-inited", _configure, priority=900)
     app.add_role("assignment", assignment_role)
+    app.connect("html-page-context", _notebook_source, priority=500)
     # after sphinx-book-theme's own launch/download buttons (priority 501)
     app.connect("html-page-context", _page_context, priority=502)
     app.connect("html-page-context", _drop_thebe_assets)

@@ -148,11 +148,7 @@ def fit_pca_color(images: torch.Tensor) -> PCAColorBasis:
 
 
 def pca_color_shift(
-    img: torch.Tensor,
-    *,
-    eigvals: torch.Tensor,
-    eigvecs: torch.Tensor,
-    alphas: torch.Tensor,
+    img: torch.Tensor, *, eigvals: torch.Tensor, eigvecs: torch.Tensor, alphas: torch.Tensor
 ) -> torch.Tensor:
     """Add :math:`\\sum_i \\alpha_i \\lambda_i p_i` to every pixel, then clamp to [0, 1].
 
@@ -166,14 +162,19 @@ def pca_color_shift(
     variance, in squared pixel units): fit the basis on images in the same
     [0, 1] range that you shift, and pick the std of :math:`\\alpha` for that range.
     """
+    eigvals, eigvecs, alphas = _check_pca(img, eigvals, eigvecs, alphas)
+    shift = eigvecs @ (alphas * eigvals)  # (3,): one color shift for every pixel
+    return (img + shift[:, None, None]).clamp(0.0, 1.0)
+
+
+def _check_pca(img: torch.Tensor, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """``eigvals`` (3,), ``eigvecs`` (3, 3) and ``alphas`` (3,) checked, on ``img``'s device."""
     check_image(img)
     _check_channels(img, (3,))
-    for name, t, shape in (("eigvals", eigvals, (3,)), ("eigvecs", eigvecs, (3, 3)),
-                           ("alphas", alphas, (3,))):
+    names, shapes = ("eigvals", "eigvecs", "alphas"), ((3,), (3, 3), (3,))
+    for name, t, shape in zip(names, tensors, shapes, strict=True):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"{name} must be a tensor, got {type(t).__name__}")
         if tuple(t.shape) != shape:
             raise ValueError(f"{name} must have shape {shape}, got {tuple(t.shape)}")
-    eigvals, eigvecs, alphas = (t.to(img) for t in (eigvals, eigvecs, alphas))
-    shift = eigvecs @ (alphas * eigvals)  # (3,)
-    return (img + shift[:, None, None]).clamp(0.0, 1.0)
+    return tuple(t.to(img) for t in tensors)

@@ -51,6 +51,7 @@ __all__ = [
     "cutout",
     "fit_pca_color",
     "five_crop",
+    "five_crop_boxes",
     "hflip",
     "lens_distortion",
     "mixup",
@@ -172,20 +173,30 @@ def resized_crop(
     return resize(box, size, antialias=antialias)
 
 
-def five_crop(img: torch.Tensor, size: int | Sequence[int]) -> torch.Tensor:
-    """The four corner crops and the center crop, stacked along a new leading axis.
-
-    Order (torchvision's): top-left, top-right, bottom-left, bottom-right, center.
-    Shape: ``(5, C, h, w)`` for an image, ``(5, N, C, h, w)`` for a batch.
-    """
-    check_image(img)
+def five_crop_boxes(
+    image_size: Sequence[int], size: int | Sequence[int]
+) -> list[tuple[int, int, int, int]]:
+    """The ``(top, left, height, width)`` boxes of :func:`five_crop` in an image of
+    ``image_size = (H, W)``: the four corners, then the center (as :func:`center_crop`)."""
+    img_h, img_w = image_size
     h, w = as_pair(size, name="size")
-    img_h, img_w = image_size(img)
     if h > img_h or w > img_w:
         raise ValueError(f"five_crop size {size!r} is larger than the image {(img_h, img_w)}")
     corners = [(0, 0), (0, img_w - w), (img_h - h, 0), (img_h - h, img_w - w)]
-    crops = [crop(img, top=t, left=lft, height=h, width=w) for t, lft in corners]
-    return torch.stack([*crops, center_crop(img, (h, w))])
+    center = (round((img_h - h) / 2.0), round((img_w - w) / 2.0))
+    return [(top, left, h, w) for top, left in [*corners, center]]
+
+
+def five_crop(img: torch.Tensor, size: int | Sequence[int]) -> torch.Tensor:
+    """The four corner crops and the center crop, stacked along a new leading axis.
+
+    Order (torchvision's): top-left, top-right, bottom-left, bottom-right, center
+    (:func:`five_crop_boxes`). Shape: ``(5, C, h, w)`` for an image, ``(5, N, C, h, w)``
+    for a batch.
+    """
+    check_image(img)
+    boxes = five_crop_boxes(image_size(img), size)
+    return torch.stack([crop(img, top=t, left=lft, height=h, width=w) for t, lft, h, w in boxes])
 
 
 def ten_crop(img: torch.Tensor, size: int | Sequence[int]) -> torch.Tensor:
@@ -235,6 +246,14 @@ def mixup(
     mixed labels stay probability vectors. Train with the soft-label cross
     entropy ``-(y_tilde * log_softmax(logits)).sum(1).mean()``.
     """
+    perm = _check_mixup(x, y_onehot, lam, perm)
+    x_mix = lam * x + (1.0 - lam) * x[perm]
+    y_mix = lam * y_onehot + (1.0 - lam) * y_onehot[perm.to(y_onehot.device)]
+    return x_mix, y_mix
+
+
+def _check_mixup(x: torch.Tensor, y_onehot: torch.Tensor, lam: float, perm: torch.Tensor):
+    """Checked arguments of :func:`mixup`; returns ``perm`` on ``x``'s device."""
     if not isinstance(x, torch.Tensor) or not isinstance(y_onehot, torch.Tensor):
         raise TypeError("x and y_onehot must be tensors")
     if not x.is_floating_point() or not y_onehot.is_floating_point():
@@ -254,7 +273,4 @@ def mixup(
         raise TypeError(f"perm must be an int64 tensor of shape ({n},), got {perm!r}")
     if not torch.equal(perm.sort().values.cpu(), torch.arange(n)):
         raise ValueError(f"perm must be a permutation of range({n}), got {perm.tolist()}")
-    perm = perm.to(x.device)
-    x_mix = lam * x + (1.0 - lam) * x[perm]
-    y_mix = lam * y_onehot + (1.0 - lam) * y_onehot[perm.to(y_onehot.device)]
-    return x_mix, y_mix
+    return perm.to(x.device)

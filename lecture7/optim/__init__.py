@@ -1,8 +1,8 @@
 """Optimizers of the lecture: kernels, CS231n rules, torch.optim classes, 2-D landscapes.
 
-* :mod:`~lecture7.optim.kernels`: one function per algorithm, written with
-  plain arithmetic so it runs on NumPy arrays and torch tensors alike; it
-  updates the state arrays it is given in place.
+* :mod:`~lecture7.optim.kernels` and :mod:`~lecture7.optim.adaptive`: one short
+  function per algorithm, one line per line of math, out of place, on NumPy arrays
+  and torch tensors alike.
 * :mod:`~lecture7.optim.rules`: the CS231n ``rule(w, dw, config) -> (next_w, config)``
   functions ``sgd``, ``sgd_momentum``, ``nesterov_momentum``, ``adagrad``,
   ``rmsprop``, ``adam``.
@@ -19,13 +19,16 @@ from lecture7.optim.adaptive import (
     RMSpropState,
     adagrad_update,
     adam_update,
+    amsgrad_update,
+    centered_rmsprop_update,
     rmsprop_update,
 )
 from lecture7.optim.kernels import (
     MomentumState,
-    Update,
     add_weight_decay,
+    momentum_buffer_update,
     momentum_update,
+    nesterov_update,
     sgd_update,
 )
 from lecture7.optim.landscapes import (
@@ -47,7 +50,7 @@ from lecture7.optim.rules import (
     sgd,
     sgd_momentum,
 )
-from lecture7.optim.trajectory import Trajectory, distance_to, run_trajectory
+from lecture7.optim.trajectory import Trajectory, best_trajectory, distance_to, run_trajectory
 
 __all__ = [
     "RULES",
@@ -61,16 +64,20 @@ __all__ = [
     "RMSprop",
     "RMSpropState",
     "Trajectory",
-    "Update",
     "adagrad",
     "adagrad_update",
     "adam",
     "adam_update",
     "add_weight_decay",
+    "amsgrad_update",
+    "best_trajectory",
+    "centered_rmsprop_update",
     "distance_to",
     "double_well",
+    "momentum_buffer_update",
     "momentum_update",
     "nesterov_momentum",
+    "nesterov_update",
     "noisy",
     "rmsprop",
     "rmsprop_update",

@@ -6,8 +6,6 @@ function body serves both libraries (and every torch device). Only three
 operations have no operator: the square root, the elementwise maximum
 (AMSGrad), and creating zeros for a fresh state. Each one here looks at its
 argument and calls NumPy's or torch's version; nothing else is dispatched.
-(In-place updates need no function either: augmented assignment, ``v *= mu``,
-``v += g``, updates a NumPy array or a torch tensor where it is in both.)
 """
 
 from __future__ import annotations
@@ -28,24 +26,14 @@ def is_tensor(x: object) -> bool:
     return isinstance(x, torch.Tensor)
 
 
-def sqrt(x: Array, *, out: Array | None = None) -> Array:
-    """Elementwise square root: ``torch.sqrt`` for tensors, ``np.sqrt`` for arrays.
-
-    ``out=x`` writes the result into ``x`` (in place, no new array) and returns it.
-    """
-    if is_tensor(x):
-        return torch.sqrt(x) if out is None else torch.sqrt(x, out=out)
-    return np.sqrt(x, out=out)
+def sqrt(x: Array) -> Array:
+    """Elementwise square root: ``torch.sqrt`` for tensors, ``np.sqrt`` for arrays."""
+    return torch.sqrt(x) if is_tensor(x) else np.sqrt(x)
 
 
-def maximum(a: Array, b: Array, *, out: Array | None = None) -> Array:
-    """Elementwise maximum: ``torch.maximum`` for tensors, ``np.maximum`` for arrays.
-
-    ``out=a`` writes the result into ``a`` (in place, one pass) and returns it.
-    """
-    if is_tensor(a):
-        return torch.maximum(a, b) if out is None else torch.maximum(a, b, out=out)
-    return np.maximum(a, b, out=out)
+def maximum(a: Array, b: Array) -> Array:
+    """Elementwise maximum: ``torch.maximum`` for tensors, ``np.maximum`` for arrays."""
+    return torch.maximum(a, b) if is_tensor(a) else np.maximum(a, b)
 
 
 def zeros_like(x: Array) -> Array:

@@ -8,30 +8,22 @@ parameter with a gradient, ``step()``
    parameter lives; the keys are the kernel state's field names: ``velocity``,
    ``cache``, ``m``, ``v``, ``t``...),
 2. turns ``p.grad`` into the gradient the kernel sees (``maximize``, ``weight_decay``),
-3. calls the kernel, which updates the state tensors in place (the optimizer owns
-   them, as ``torch.optim`` owns its buffers), then applies the kernel's update to
-   ``p`` in one pass, as ``torch.optim`` does (``p.add_(direction, alpha=scale)``
-   or ``p.addcdiv_(direction, denominator, value=scale)``), and keeps the new
-   counters (Adam's ``t``).
+3. calls the kernel, adds its step to ``p`` in place, and copies the new state into
+   the optimizer's own state tensors (so they stay the same tensors, as in
+   ``torch.optim``), keeping new counters (Adam's ``t``) beside them.
 
-Performance note (why tiles). A formula written with plain operators takes more
-passes over its arrays than torch's fused operations (``m += (1 - beta1) * (dw - m)``
-takes three, ``m.lerp_(dw, 1 - beta1)`` one) and creates temporaries (``dw * dw``,
-``sqrt(v)``). Applied to a whole 4M-element weight on a CPU, each temporary would
-be a fresh 16 MB block and each pass would stream 16 MB through main memory.
-Applied to tiles of 1 MiB, the temporaries are blocks the allocator hands out
-again and again, and the extra passes run over data in the CPU's cache: the step
-reads ``p``, its gradient and its state about once from memory. What remains is
-the extra passes and about a microsecond of Python per operation and tile
-(``bench/optimizers.py``, one CPU thread): SGD with or without momentum, AdaGrad
-and RMSProp cost 1.0-1.2x ``torch.optim``'s ``foreach=False`` loop, centered
-RMSProp with momentum about 1.2x (15 passes to torch's 9), and Adam less than
-torch. A step that is one pass anyway (SGD on the raw gradient) is not tiled.
-Tiles rely on the allocator reusing freed blocks: glibc does once the process has
-freed a block of a few MiB (a training loop that frees its gradients or
-activations does); before that, it may give the temporaries' memory back to the
-system after every tile and fault it in again, and the step is several times slower. On GPUs whole tensors are used: there the cost is
-the number of kernel launches.
+Performance note (why tiles). The kernels compute out of place, one line per line of
+math, so they take more passes over their arrays than torch's fused in-place
+operations (``m = beta1 * m + (1 - beta1) * g`` is three passes and a temporary,
+``m.lerp_(g, 1 - beta1)`` one). Applied to a whole 4M-element weight on a CPU, each
+temporary would be a fresh 16 MB block and each pass would stream 16 MB through main
+memory. Applied to tiles of 128 KiB, the temporaries are small blocks that the
+allocator hands out again and again and that stay in the CPU's cache: the step reads
+``p``, its gradient and its state about once from memory, and the extra passes run
+over cached data, at the price of a few microseconds of Python per operation and
+tile. ``bench/optimizers.py`` measures the result against ``torch.optim`` (the
+target: at most 1.5x its ``foreach=False`` loop on one CPU thread). On GPUs whole
+tensors are used: there the cost is the number of kernel launches.
 """
 
 from __future__ import annotations
@@ -42,15 +34,15 @@ from typing import Any, NamedTuple
 import torch
 from torch.optim import Optimizer
 
-from lecture7.optim.kernels import Update, add_weight_decay
+from lecture7.optim.kernels import add_weight_decay
 
 __all__ = ["TILE_BYTES", "KernelCall", "KernelOptimizer", "check"]
 
-#: (gradient, kernel state or None) -> (Update, next kernel state or None)
-KernelCall = Callable[[torch.Tensor, Any], tuple[Update, Any]]
+#: (gradient, kernel state or None) -> (step, next kernel state or None)
+KernelCall = Callable[[torch.Tensor, Any], tuple[torch.Tensor, Any]]
 
 #: Bytes per tile of a CPU tensor (see the module docstring).
-TILE_BYTES = 1 << 20
+TILE_BYTES = 1 << 17
 
 
 def check(ok: bool, message: str) -> None:
@@ -63,14 +55,6 @@ def _state_tensors(state: NamedTuple | None) -> dict[str, torch.Tensor]:
     if state is None:
         return {}
     return {k: v for k, v in state._asdict().items() if isinstance(v, torch.Tensor)}
-
-
-def _step(w: torch.Tensor, update: Update) -> None:
-    """``w += scale * direction [/ denominator]``, in one pass over ``w``."""
-    if update.denominator is None:
-        w.add_(update.direction, alpha=update.scale)
-    else:
-        w.addcdiv_(update.direction, update.denominator, value=update.scale)
 
 
 class KernelOptimizer(Optimizer):
@@ -129,31 +113,29 @@ class KernelOptimizer(Optimizer):
         if torch.is_complex(p):  # the kernels work on (real, imaginary) pairs, as torch does
             p, grad = torch.view_as_real(p), torch.view_as_real(grad)
             tensors = {k: torch.view_as_real(v) for k, v in tensors.items()}
-        maximize, weight_decay = group["maximize"], group["weight_decay"]
-        # Stateless SGD on the raw gradient is a single pass, p.add_(grad): nothing to tile.
-        several_passes = bool(tensors) or maximize or weight_decay != 0
         tile = TILE_BYTES // p.element_size()
         if (
-            several_passes
-            and p.device.type == "cpu"
+            p.device.type == "cpu"
             and p.numel() > tile
             and all(t.is_contiguous() for t in (p, grad, *tensors.values()))
         ):
             # tile i of p, of its gradient and of each state tensor: views, updated in place
             columns = [t.view(-1).split(tile) for t in (p, grad, *tensors.values())]
-            tiles = [(w, dw, dict(zip(tensors, views, strict=True)))
-                     for w, dw, *views in zip(*columns, strict=True)]
+            tiles = [(w, g, dict(zip(tensors, views, strict=True)))
+                     for w, g, *views in zip(*columns, strict=True)]
         else:
             tiles = [(p, grad, tensors)]
         new_state = None
-        for w, dw, views in tiles:
-            if maximize:
-                dw = -dw
-            if weight_decay != 0:
-                dw = add_weight_decay(w, dw, weight_decay=weight_decay)
+        for w, g, views in tiles:
+            if group["maximize"]:
+                g = -g
+            if group["weight_decay"] != 0:
+                g = add_weight_decay(w, g, weight_decay=group["weight_decay"])
             tile_state = None if kernel_state is None else kernel_state._replace(**views)
-            update, new_state = kernel(dw, tile_state)
-            _step(w, update)
+            step, new_state = kernel(g, tile_state)
+            w.add_(step)
+            for key, view in views.items():
+                view.copy_(getattr(new_state, key))
         for key, value in (new_state._asdict() if new_state is not None else {}).items():
             if key not in tensors and value is not None:  # a number such as Adam's t
                 state[key] = value

@@ -23,10 +23,12 @@ from lecture7.optim.adaptive import (
     RMSpropState,
     adagrad_update,
     adam_update,
+    amsgrad_update,
+    centered_rmsprop_update,
     rmsprop_update,
 )
 from lecture7.optim.base import KernelCall, KernelOptimizer, check
-from lecture7.optim.kernels import MomentumState, momentum_update, sgd_update
+from lecture7.optim.kernels import MomentumState, momentum_buffer_update, sgd_update
 
 __all__ = ["SGD", "Adagrad", "Adam", "RMSprop"]
 
@@ -48,9 +50,9 @@ class SGD(KernelOptimizer):
               p_t = p_{t-1} - \alpha b_t \;\text{ or, Nesterov, }\;
               p_t = p_{t-1} - \alpha (g_t + \mu b_t)
 
-    This is PyTorch's buffer form, learning rate outside the buffer;
-    :func:`~lecture7.optim.kernels.momentum_update` explains why it equals CS231n's
-    velocity form only for a constant learning rate (Polyak, 1964; Nesterov
+    This is PyTorch's buffer form, learning rate outside the buffer
+    (:func:`~lecture7.optim.kernels.momentum_buffer_update`); :mod:`lecture7.optim.kernels`
+    explains why it equals CS231n's velocity form only for a constant learning rate (Polyak, 1964; Nesterov
     momentum as in Sutskever et al., 2013:
     http://proceedings.mlr.press/v28/sutskever13.html). ``nesterov`` needs
     ``momentum > 0`` and ``dampening == 0``. State: ``velocity`` (the buffer b).
@@ -89,15 +91,12 @@ class SGD(KernelOptimizer):
 
     def _kernel(self, group: dict[str, Any], state: dict[str, Any], first: bool) -> KernelCall:
         if "velocity" not in state:
-            return lambda dw, _: (sgd_update(dw, learning_rate=group["lr"]), None)
-        return partial(
-            momentum_update,
-            learning_rate=group["lr"],
-            momentum=group["momentum"],
-            nesterov=group["nesterov"],
-            dampening=0.0 if first else group["dampening"],  # torch starts with b = g
-            convention="pytorch",
-        )
+            return lambda g, _: (sgd_update(g, learning_rate=group["lr"]), None)
+        kernel = partial(momentum_buffer_update, learning_rate=group["lr"],
+                         momentum=group["momentum"], nesterov=group["nesterov"])
+        if first or group["dampening"] == 0:  # torch starts its buffer with b = g
+            return kernel
+        return lambda g, state: kernel((1 - group["dampening"]) * g, state)
 
 
 class Adagrad(KernelOptimizer):
@@ -162,8 +161,9 @@ class RMSprop(KernelOptimizer):
     ``centered`` uses :math:`\sqrt{s_t - \bar g_t^2}` with :math:`\bar g_t` a leaky
     mean of the gradients (Graves, 2013: https://arxiv.org/abs/1308.0850);
     ``momentum`` :math:`\mu > 0` accumulates :math:`b_t = \mu b_{t-1} + g_t / (\cdot)`
-    and steps by :math:`\alpha b_t` (buffer form). Kernel:
-    :func:`~lecture7.optim.adaptive.rmsprop_update`. State: ``cache`` (s), and
+    and steps by :math:`\alpha b_t` (buffer form). Kernels:
+    :func:`~lecture7.optim.adaptive.rmsprop_update`, and
+    :func:`~lecture7.optim.adaptive.centered_rmsprop_update` for the variants. State: ``cache`` (s), and
     ``grad_avg`` (centered) / ``velocity`` (momentum).
     """
 
@@ -194,9 +194,11 @@ class RMSprop(KernelOptimizer):
         return {k: v for k, v in state._asdict().items() if v is not None}
 
     def _kernel(self, group: dict[str, Any], state: dict[str, Any], first: bool) -> KernelCall:
-        return partial(rmsprop_update, learning_rate=group["lr"], decay_rate=group["alpha"],
-                       epsilon=group["eps"], momentum=group["momentum"],
-                       centered=group["centered"])
+        hyper = dict(learning_rate=group["lr"], decay_rate=group["alpha"], epsilon=group["eps"])
+        if group["centered"] or group["momentum"] > 0:
+            return partial(centered_rmsprop_update, **hyper, centered=group["centered"],
+                           momentum=group["momentum"])
+        return partial(rmsprop_update, **hyper)
 
 
 class Adam(KernelOptimizer):
@@ -212,8 +214,9 @@ class Adam(KernelOptimizer):
 
     Epsilon sits outside the square root of the bias-corrected second moment.
     ``amsgrad`` divides by the running maximum of :math:`v_t` instead (Reddi et al.,
-    2018: https://openreview.net/forum?id=ryQu7f-RZ). Kernel:
-    :func:`~lecture7.optim.adaptive.adam_update`. State: ``m``, ``v``, ``t``
+    2018: https://openreview.net/forum?id=ryQu7f-RZ). Kernels:
+    :func:`~lecture7.optim.adaptive.adam_update` and
+    :func:`~lecture7.optim.adaptive.amsgrad_update`. State: ``m``, ``v``, ``t``
     (and ``v_max`` for amsgrad).
     """
 
@@ -245,5 +248,6 @@ class Adam(KernelOptimizer):
 
     def _kernel(self, group: dict[str, Any], state: dict[str, Any], first: bool) -> KernelCall:
         beta1, beta2 = group["betas"]
-        return partial(adam_update, learning_rate=group["lr"], beta1=beta1, beta2=beta2,
-                       epsilon=group["eps"], amsgrad=group["amsgrad"])
+        kernel = amsgrad_update if group["amsgrad"] else adam_update
+        return partial(kernel, learning_rate=group["lr"], beta1=beta1, beta2=beta2,
+                       epsilon=group["eps"])

@@ -19,12 +19,11 @@ rule                   config keys (defaults)
 =====================  =====================================================
 
 Unlike CS231n's versions, nothing passed in is modified: each call returns a new
-config dict (all keys filled in) with new state arrays. (The kernels update the
-state they are given in place; a rule gives them its own copy of the caller's
-arrays, in the dtype out-of-place arithmetic with ``w`` and ``dw`` would give, so
-``w``, ``dw``, ``config`` and its arrays stay as they were.) A key the rule does
-not know (a typo such as ``learning_rte``) raises ``ValueError`` instead of
-silently falling back to the default.
+config dict (all keys filled in) with new state arrays (the kernels compute out of
+place; a fresh state starts as zeros in the floating-point dtype that arithmetic
+with ``w`` and ``dw`` gives). A key the rule does not know (a typo such as
+``learning_rte``) raises ``ValueError`` instead of silently falling back to the
+default.
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ from lecture7.optim.arrays import Array, is_tensor, zeros_like
 from lecture7.optim.kernels import (
     MomentumState,
     momentum_update,
+    nesterov_update,
     sgd_update,
 )
 
@@ -106,23 +106,23 @@ def _check_number(key: str, value: Any) -> None:
         raise ValueError(f"Invalid config[{key!r}]: {value!r} (expected {description})")
 
 
-def _own_copy(value: Array, w: Array, dw: Array) -> Array:
-    """A copy of a state array for the kernel to update in place, in the dtype that
-    out-of-place arithmetic with ``w`` and ``dw`` would give it (integers become floats)."""
-    if is_tensor(value):
-        dtype = torch.promote_types(torch.result_type(w, dw), value.dtype)
+def _zeros_state(w: Array, dw: Array) -> Array:
+    """A fresh state array: zeros shaped like ``w``, in the dtype that arithmetic with
+    ``w`` and ``dw`` gives (integers become floats)."""
+    zeros = zeros_like(w)
+    if is_tensor(w):
+        dtype = torch.result_type(w, dw)
         if not (dtype.is_floating_point or dtype.is_complex):
             dtype = torch.get_default_dtype()
-        return value.to(dtype=dtype, copy=True)
-    return np.array(value, dtype=np.result_type(w, dw, value, 0.0))
+        return zeros.to(dtype=dtype)
+    return zeros.astype(np.result_type(w, dw, 0.0))
 
 
 def _read_config(
     rule: str, w: Array, dw: Array, config: Mapping[str, Any] | None,
     defaults: Mapping[str, Any], state_keys: tuple[str, ...],
 ) -> Config:
-    """A new config: defaults filled in, every value checked, state arrays created or
-    copied (the kernels update them in place)."""
+    """A new config: defaults filled in, every value checked, missing state arrays created."""
     _check_arrays(w, dw)
     if config is None:
         config = {}
@@ -139,7 +139,7 @@ def _read_config(
         _check_number(key, merged[key])
     for key in state_keys:
         if key not in merged:
-            merged[key] = _own_copy(zeros_like(w), w, dw)
+            merged[key] = _zeros_state(w, dw)
             continue
         value = merged[key]
         if not _is_array(value) or is_tensor(value) != is_tensor(w):
@@ -152,7 +152,6 @@ def _read_config(
                 f"{rule}: config[{key!r}] has shape {tuple(value.shape)}, "
                 f"expected {tuple(w.shape)} (the shape of w)"
             )
-        merged[key] = _own_copy(value, w, dw)
     return merged
 
 
@@ -166,21 +165,19 @@ def sgd(w: Array, dw: Array, config: Mapping[str, Any] | None = None) -> tuple[A
     config: ``learning_rate`` (default 1e-2).
     """
     config = _read_config("sgd", w, dw, config, {"learning_rate": 1e-2}, ())
-    return sgd_update(dw, learning_rate=config["learning_rate"]).apply(w), config
+    return w + sgd_update(dw, learning_rate=config["learning_rate"]), config
 
 
-def _momentum(rule: str, w: Array, dw: Array, config: Mapping[str, Any] | None, nesterov: bool):
+def _momentum(rule: str, w: Array, dw: Array, config: Mapping[str, Any] | None, kernel):
     defaults = {"learning_rate": 1e-2, "momentum": 0.9}
     config = _read_config(rule, w, dw, config, defaults, ("velocity",))
-    update, state = momentum_update(
+    step, state = kernel(
         dw,
         MomentumState(config["velocity"]),
         learning_rate=config["learning_rate"],
         momentum=config["momentum"],
-        nesterov=nesterov,
-        convention="cs231n",
     )
-    return update.apply(w), _with_state(config, state)
+    return w + step, _with_state(config, state)
 
 
 def sgd_momentum(
@@ -189,10 +186,10 @@ def sgd_momentum(
     """SGD with momentum in the CS231n velocity form: ``v = mu*v - lr*dw; w = w + v``.
 
     config: ``learning_rate`` (1e-2), ``momentum`` mu (0.9, in [0, 1)),
-    ``velocity`` v (zeros). See :func:`~lecture7.optim.kernels.momentum_update` for
-    how this form relates to PyTorch's ``b = mu*b + g; w -= lr*b``.
+    ``velocity`` v (zeros). See :mod:`lecture7.optim.kernels` for how this form
+    relates to PyTorch's ``b = mu*b + g; w -= lr*b``.
     """
-    return _momentum("sgd_momentum", w, dw, config, nesterov=False)
+    return _momentum("sgd_momentum", w, dw, config, momentum_update)
 
 
 def nesterov_momentum(
@@ -200,11 +197,10 @@ def nesterov_momentum(
 ) -> tuple[Array, Config]:
     """Nesterov momentum, CS231n form: ``v_prev = v; v = mu*v - lr*dw; w = w - mu*v_prev + (1+mu)*v``.
 
-    ``w`` is the look-ahead point and ``dw`` the gradient there. The kernel
-    computes the same update as ``w + mu*v - lr*dw`` (see
-    :func:`~lecture7.optim.kernels.momentum_update`). config as :func:`sgd_momentum`.
+    ``w`` is the look-ahead point and ``dw`` the gradient there (see
+    :func:`~lecture7.optim.kernels.nesterov_update`). config as :func:`sgd_momentum`.
     """
-    return _momentum("nesterov_momentum", w, dw, config, nesterov=True)
+    return _momentum("nesterov_momentum", w, dw, config, nesterov_update)
 
 
 def adagrad(w: Array, dw: Array, config: Mapping[str, Any] | None = None) -> tuple[Array, Config]:
@@ -215,13 +211,13 @@ def adagrad(w: Array, dw: Array, config: Mapping[str, Any] | None = None) -> tup
     """
     defaults = {"learning_rate": 1e-2, "epsilon": 1e-8}
     config = _read_config("adagrad", w, dw, config, defaults, ("cache",))
-    update, state = adagrad_update(
+    step, state = adagrad_update(
         dw,
         AdagradState(config["cache"]),
         learning_rate=config["learning_rate"],
         epsilon=config["epsilon"],
     )
-    return update.apply(w), _with_state(config, state)
+    return w + step, _with_state(config, state)
 
 
 def rmsprop(w: Array, dw: Array, config: Mapping[str, Any] | None = None) -> tuple[Array, Config]:
@@ -232,14 +228,14 @@ def rmsprop(w: Array, dw: Array, config: Mapping[str, Any] | None = None) -> tup
     """
     defaults = {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8}
     config = _read_config("rmsprop", w, dw, config, defaults, ("cache",))
-    update, state = rmsprop_update(
+    step, state = rmsprop_update(
         dw,
         RMSpropState(config["cache"]),
         learning_rate=config["learning_rate"],
         decay_rate=config["decay_rate"],
         epsilon=config["epsilon"],
     )
-    return update.apply(w), _with_state(config, state)
+    return w + step, _with_state(config, state)
 
 
 def adam(w: Array, dw: Array, config: Mapping[str, Any] | None = None) -> tuple[Array, Config]:
@@ -254,7 +250,7 @@ def adam(w: Array, dw: Array, config: Mapping[str, Any] | None = None) -> tuple[
     """
     defaults = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "t": 0}
     config = _read_config("adam", w, dw, config, defaults, ("m", "v"))
-    update, state = adam_update(
+    step, state = adam_update(
         dw,
         AdamState(config["m"], config["v"], config["t"]),
         learning_rate=config["learning_rate"],
@@ -262,7 +258,7 @@ def adam(w: Array, dw: Array, config: Mapping[str, Any] | None = None) -> tuple[
         beta2=config["beta2"],
         epsilon=config["epsilon"],
     )
-    return update.apply(w), _with_state(config, state)
+    return w + step, _with_state(config, state)
 
 
 #: The rules by name, as CS231n's ``Solver`` looks them up (``update_rule="adam"``).

@@ -24,7 +24,7 @@ import torch
 from lecture7.optim.landscapes import Landscape
 from lecture7.optim.rules import RULES
 
-__all__ = ["Trajectory", "distance_to", "run_trajectory"]
+__all__ = ["Trajectory", "best_trajectory", "distance_to", "run_trajectory"]
 
 Rule = Callable[[np.ndarray, np.ndarray, Any], tuple[np.ndarray, Any]]
 
@@ -125,3 +125,32 @@ def _run_class(landscape: Landscape, cls: type[torch.optim.Optimizer], w: np.nda
 def distance_to(trajectory: Trajectory, point: Sequence[float]) -> np.ndarray:
     """Euclidean distance of each point of ``trajectory`` to ``point`` (e.g. a minimizer)."""
     return np.hypot(*(trajectory.points - np.asarray(point, dtype=np.float64)).T)
+
+
+def best_trajectory(
+    landscape: Landscape,
+    optimizer: str | Rule | type[torch.optim.Optimizer],
+    learning_rates: Sequence[float],
+    *,
+    steps: int,
+    **hyperparameters: Any,
+) -> tuple[float, Trajectory]:
+    """Run ``optimizer`` at every rate of ``learning_rates``; the ``(rate, path)`` whose
+    final loss is lowest (a rate that diverges, to a loss that is not finite, loses).
+
+    The rate is ``learning_rate`` for a rule and ``lr`` for a class, as in
+    :func:`run_trajectory`. Comparing optimizers each at its own best rate is the only
+    fair comparison: at one shared rate, one of them is simply better tuned.
+    """
+    key = "lr" if isinstance(optimizer, type) else "learning_rate"
+    best: tuple[float, float, Trajectory] | None = None
+    with np.errstate(over="ignore", invalid="ignore"):  # diverging runs overflow; they lose
+        for lr in learning_rates:
+            path = run_trajectory(landscape, optimizer, steps=steps, **{key: float(lr)},
+                                  **hyperparameters)
+            final = path.losses[-1] if np.isfinite(path.losses[-1]) else np.inf
+            if best is None or final < best[0]:
+                best = (final, float(lr), path)
+    if best is None:
+        raise ValueError("learning_rates is empty")
+    return best[1], best[2]

@@ -14,7 +14,8 @@ draws a keep mask :math:`m \sim \text{Bernoulli}(q)` (:math:`q = 1 - p`,
   (Wan et al., 2013), :math:`y = x (m \odot W)^\top / q + b` (inverted).
   At test time the layer uses the expected weights (:math:`W` inverted,
   :math:`qW` vanilla): Wan et al.'s simple "mean" inference, not their Gaussian
-  moment matching. Convention: one weight mask per forward pass, shared by the
+  moment matching; it is exact for the pre-activation :math:`x W^\top + b` and only an
+  approximation after a nonlinearity. Convention: one weight mask per forward pass, shared by the
   mini-batch (Wan et al. draw one per example; that costs a weight matrix per
   example); the bias is never dropped.
 
@@ -88,14 +89,8 @@ def channel_dropout(
 
 
 def drop_connect_linear(
-    x: torch.Tensor,
-    weight: torch.Tensor,
-    bias: torch.Tensor | None = None,
-    *,
-    p_drop: float,
-    training: bool = True,
-    inverted: bool = True,
-    generator: torch.Generator | None = None,
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, *, p_drop: float,
+    training: bool = True, inverted: bool = True, generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """DropConnect linear map: ``F.linear(x, dropout(weight), bias)``; ``weight`` is ``(out, in)``."""
     keep_prob = check_p_drop(p_drop)

@@ -51,13 +51,8 @@ def _check_mode(mode: str) -> None:
 
 
 def stochastic_depth(
-    x: torch.Tensor,
-    branch: Callable[[torch.Tensor], torch.Tensor],
-    *,
-    survival_prob: float,
-    training: bool = True,
-    mode: str = "inverted",
-    generator: torch.Generator | None = None,
+    x: torch.Tensor, branch: Callable[[torch.Tensor], torch.Tensor], *, survival_prob: float,
+    training: bool = True, mode: str = "inverted", generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """``x`` plus the randomly kept, rescaled ``branch(x)`` (see the module's table)."""
     _check_survival(survival_prob)

@@ -36,9 +36,19 @@ def bfgs_inverse_update(h_inv: Tensor, s: Tensor, y: Tensor) -> Tensor:
         s: :math:`s_k`, the step, shape (n,).
         y: :math:`y_k`, the change in gradient, shape (n,), with :math:`s_k^\top y_k > 0`.
 
-    Computed as :math:`H - \rho (s u^\top + u s^\top) + (\rho^2 y^\top u + \rho) s s^\top`
-    with :math:`u = H y`, the product form expanded, in :math:`O(n^2)`.
+    Computed as :math:`H - (s u^\top + u s^\top) / (s^\top y)
+    + (1 + y^\top u / s^\top y)\, s s^\top / (s^\top y)` with :math:`u = H y`: the
+    product form :math:`(I - \rho s y^\top) H (I - \rho y s^\top) + \rho s s^\top`,
+    :math:`\rho = 1 / (s^\top y)`, expanded, in :math:`O(n^2)`.
     """
+    sy = _check_pair(h_inv, s, y)  # s . y > 0
+    u = h_inv @ y
+    outer = torch.outer
+    return h_inv - (outer(s, u) + outer(u, s)) / sy + (1 + y.dot(u) / sy) * outer(s, s) / sy
+
+
+def _check_pair(h_inv: Tensor, s: Tensor, y: Tensor) -> Tensor:
+    """The curvature :math:`s^\top y` of a checked pair (it must be > 0)."""
     s, y = check_vector("s", s), check_vector("y", y)
     if s.shape != y.shape or h_inv.shape != (s.numel(), s.numel()):
         raise ValueError(
@@ -48,13 +58,7 @@ def bfgs_inverse_update(h_inv: Tensor, s: Tensor, y: Tensor) -> Tensor:
     sy = s.dot(y)
     if not bool(sy > 0):
         raise ValueError(f"Invalid pair: s . y = {float(sy):.6g} (the curvature must be > 0)")
-    rho = 1.0 / sy
-    u = h_inv @ y
-    return (
-        h_inv
-        - rho * (torch.outer(s, u) + torch.outer(u, s))
-        + (rho * rho * y.dot(u) + rho) * torch.outer(s, s)
-    )
+    return sy
 
 
 class _DenseInverseHessian:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 
-import torch
 from torch import Tensor
 
 from lecture7._checks import check_int
@@ -25,27 +24,8 @@ from lecture7.second_order._quasi_newton import minimize_quasi_newton
 __all__ = ["lbfgs", "lbfgs_direction"]
 
 
-def lbfgs_direction(
-    grad: Tensor, s_history: Sequence[Tensor], y_history: Sequence[Tensor]
-) -> Tensor:
-    r"""The L-BFGS search direction :math:`-H_k g` by the two-loop recursion.
-
-    Args:
-        grad: :math:`g = \nabla f(x_k)`, shape (n,).
-        s_history: :math:`s_{k-m}, \dots, s_{k-1}`, oldest first, each shape (n,).
-        y_history: :math:`y_{k-m}, \dots, y_{k-1}`, in the same order.
-
-    With :math:`\rho_i = 1 / (y_i^\top s_i)` (Nocedal & Wright, Algorithm 7.4)::
-
-        q = g
-        for i = k-1 down to k-m:  a_i = rho_i s_i.q ;  q = q - a_i y_i
-        r = gamma q,  gamma = s_{k-1}.y_{k-1} / y_{k-1}.y_{k-1}   (1 if m = 0)
-        for i = k-m up to k-1:    b = rho_i y_i.r ;   r = r + (a_i - b) s_i
-        return -r
-
-    Raises:
-        ValueError: mismatched lengths or shapes, or a pair with :math:`s_i^\top y_i \le 0`.
-    """
+def _check_history(grad: Tensor, s_history: Sequence[Tensor], y_history: Sequence[Tensor]):
+    """``grad`` checked, and the curvatures :math:`s_i^\top y_i` (each must be > 0)."""
     grad = check_vector("grad", grad)
     if len(s_history) != len(y_history):
         raise ValueError(
@@ -59,26 +39,43 @@ def lbfgs_direction(
             raise ValueError(
                 f"Invalid pair {i}: s, y have shapes {shapes}, grad {tuple(grad.shape)}"
             )
-    if not s_history:
-        return -grad
-    sy = torch.stack([s.dot(y) for s, y in zip(s_history, y_history, strict=True)])
-    if not bool((sy > 0).all()):
-        i = int(torch.argmin(sy))
-        raise ValueError(
-            f"Invalid pair {i}: s . y = {float(sy[i]):.6g} (the curvature must be > 0)"
-        )
-    rho = 1.0 / sy
-    # first loop, newest to oldest: q <- q - alpha_i y_i
-    q, alpha = grad, [None] * len(sy)
-    for i in reversed(range(len(sy))):
-        alpha[i] = rho[i] * s_history[i].dot(q)
-        q = q - alpha[i] * y_history[i]
-    # H_k^0 = gamma I, gamma = s'y / y'y of the newest pair
-    r = (sy[-1] / y_history[-1].dot(y_history[-1])) * q
-    # second loop, oldest to newest: r <- r + (alpha_i - beta) s_i
-    for i in range(len(sy)):
-        beta = rho[i] * y_history[i].dot(r)
-        r = r + (alpha[i] - beta) * s_history[i]
+    sy = [s.dot(y) for s, y in zip(s_history, y_history, strict=True)]
+    for i, value in enumerate(sy):
+        if not bool(value > 0):
+            raise ValueError(f"Invalid pair {i}: s . y = {float(value):.6g} (the curvature must be > 0)")
+    return grad, sy
+
+
+def lbfgs_direction(
+    grad: Tensor, s_history: Sequence[Tensor], y_history: Sequence[Tensor]
+) -> Tensor:
+    r"""The L-BFGS search direction :math:`-H_k g` by the two-loop recursion.
+
+    Args:
+        grad: :math:`g = \nabla f(x_k)`, shape (n,).
+        s_history: :math:`s_{k-m}, \dots, s_{k-1}`, oldest first, each shape (n,).
+        y_history: :math:`y_{k-m}, \dots, y_{k-1}`, in the same order.
+
+    Nocedal & Wright, Algorithm 7.4, with :math:`1 / \rho_i = y_i^\top s_i`::
+
+        q = g
+        for i = k-1 down to k-m:  a_i = s_i.q / s_i.y_i ;  q = q - a_i y_i
+        r = gamma q,  gamma = s_{k-1}.y_{k-1} / y_{k-1}.y_{k-1}   (1 if m = 0)
+        for i = k-m up to k-1:    b = y_i.r / s_i.y_i ;   r = r + (a_i - b) s_i
+        return -r
+
+    Raises:
+        ValueError: mismatched lengths or shapes, or a pair with :math:`s_i^\top y_i \le 0`.
+    """
+    q, sy = _check_history(grad, s_history, y_history)  # sy[i] = s_i . y_i > 0
+    s, y, a = s_history, y_history, [None] * len(sy)
+    for i in reversed(range(len(sy))):  # newest to oldest
+        a[i] = s[i].dot(q) / sy[i]
+        q = q - a[i] * y[i]
+    r = q * (sy[-1] / y[-1].dot(y[-1]) if sy else 1.0)  # H_0 = gamma I
+    for i in range(len(sy)):  # oldest to newest
+        b = y[i].dot(r) / sy[i]
+        r = r + (a[i] - b) * s[i]
     return -r
 
 

@@ -60,9 +60,15 @@ def hessian(f: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
 
 
 def _solve_newton(hess: Tensor, grad: Tensor, damping: float) -> Tensor:
-    r"""Solve :math:`(H + \lambda I) p = -g` by Cholesky, or explain why it cannot be done."""
-    n = grad.numel()
-    matrix = hess + damping * torch.eye(n, dtype=hess.dtype, device=hess.device)
+    r"""Solve :math:`(H + \delta I) p = -g` by Cholesky, or explain why it cannot be done."""
+    matrix = hess + damping * torch.eye(grad.numel(), dtype=hess.dtype, device=hess.device)
+    factor = _cholesky(matrix, damping)  # raises where H + delta I is not positive definite
+    return torch.cholesky_solve(-grad.unsqueeze(1), factor).squeeze(1)
+
+
+def _cholesky(matrix: Tensor, damping: float) -> Tensor:
+    """The Cholesky factor of ``matrix``, or a ``ValueError`` that says why there is none."""
+    n = matrix.shape[0]
     factor, info = torch.linalg.cholesky_ex(matrix)
     pivots = factor.diagonal() ** 2
     eps = torch.finfo(matrix.dtype).eps
@@ -76,7 +82,7 @@ def _solve_newton(hess: Tensor, grad: Tensor, damping: float) -> Tensor:
             f"quadratic model has no unique minimum. Pass damping > {max(-smallest, 0.0) + damping:.3g}, "
             "or use a quasi-Newton method (bfgs, lbfgs)."
         )
-    return torch.cholesky_solve(-grad.unsqueeze(1), factor).squeeze(1)
+    return factor
 
 
 def newton_step(f: Callable[[Tensor], Tensor], x: Tensor, *, damping: float = 0.0) -> Tensor:

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from lecture7.train.evaluation import accuracy, evaluate, predict_proba
+from lecture7.train.evaluation import accuracies_tie, accuracy, evaluate, predict_proba
 from lecture7.train.loop import Callback, FitState, History, LambdaCallback, fit
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "FitState",
     "History",
     "LambdaCallback",
+    "accuracies_tie",
     "accuracy",
     "evaluate",
     "fit",

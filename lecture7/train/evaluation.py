@@ -14,7 +14,7 @@ from torch import nn
 
 from lecture7.data import Split, make_loader
 
-__all__ = ["LossFn", "accuracy", "evaluate", "predict_proba"]
+__all__ = ["LossFn", "accuracies_tie", "accuracy", "evaluate", "predict_proba"]
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -100,3 +100,21 @@ def predict_proba(model: nn.Module, data, *, batch_size: int = 1024) -> torch.Te
     if not chunks:
         raise ValueError("predict_proba() got no examples")
     return torch.cat(chunks)
+
+
+def accuracies_tie(a: float, b: float, n: int, *, z: float = 2.0) -> bool:
+    r"""Whether two accuracies measured on the same ``n`` test examples are too close to
+    tell apart: they differ by less than ``z`` standard errors of the difference,
+
+    .. math:: |a - b| < z \sqrt{\left(a (1 - a) + b (1 - b)\right) / n}
+
+    (the binomial standard errors of the two, added as if independent). Equal accuracies
+    always tie, even at 0 or 1, where the standard error is 0.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"Invalid n: {n!r} (expected the number of test examples, >= 1)")
+    for name, value in (("a", a), ("b", b)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"Invalid accuracy {name}: {value!r} (expected a number in [0, 1])")
+    standard_error = ((a * (1 - a) + b * (1 - b)) / n) ** 0.5
+    return a == b or abs(a - b) < z * standard_error

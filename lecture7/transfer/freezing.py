@@ -146,10 +146,7 @@ def _check_lr(lr: float, name: str = "lr") -> float:
 
 
 def param_groups(
-    model: nn.Module,
-    *,
-    lr: float,
-    backbone_lr_mult: float = 0.1,
+    model: nn.Module, *, lr: float, backbone_lr_mult: float = 0.1,
     head: str | Sequence[str] | None = None,
 ) -> list[dict]:
     """Optimizer groups: the head at ``lr``, the pretrained backbone at ``lr * backbone_lr_mult``.

@@ -7,6 +7,7 @@ can) opens each page of ``_toc.yml`` from a local web server and checks that
 - nothing is requested from outside the site, and no request fails;
 - every ``<img>`` has loaded (``naturalWidth > 0``);
 - where the page has math, MathJax has typeset all of it, and no raw ``$$`` is left;
+- no displayed equation is wider than the text column (it would run off the page);
 
 and saves a full-page screenshot to ``_build/screenshots/<page>.png`` for a person to
 look at. Without Chromium the test skips, except under ``CI=true``, where it fails.
@@ -45,6 +46,10 @@ PAGE_STATE = r"""
       .filter(e => !e.querySelector("mjx-container")).map(e => e.textContent.slice(0, 80)),
     raw_math: ["$$", "\\(", "\\[", "\\begin{"].filter(s => text.includes(s)),
     mathjax_errors: document.querySelectorAll("mjx-merror, [data-mjx-error]").length,
+    // displayed equations wider than their box: the box clips or the equation runs off
+    overflowing_math: [...document.querySelectorAll("div.math, mjx-container[display='true']")]
+      .filter(e => e.scrollWidth > e.clientWidth + 1)
+      .map(e => (e.closest("div.math") || e).id || e.textContent.slice(0, 60)),
   };
 })()
 """
@@ -90,6 +95,8 @@ def test_page_in_browser(browser, page):
         assert state["typeset"] >= state["math"]
     assert not state["raw_math"], f"{page}: raw TeX delimiters in the text: {state['raw_math']}"
     assert not state["mathjax_errors"], f"{page}: MathJax reports TeX errors"
+    assert not state["overflowing_math"], (
+        f"{page}: equations wider than the text column: {state['overflowing_math']}")
 
 
 def test_browser_check_catches_problems(browser, tmp_path):
@@ -99,7 +106,10 @@ def test_browser_check_catches_problems(browser, tmp_path):
     bad.write_text(
         "<html><head><title>bad</title></head><body>"
         '<img src="missing.png"><script>throw new Error("boom")</script>'
-        '<img src="https://example.invalid/x.png"></body></html>'
+        '<img src="https://example.invalid/x.png">'
+        '<div class="math" id="wide" style="width: 200px">'
+        '<span style="display: inline-block; width: 900px">a very long equation</span></div>'
+        "</body></html>"
     )
     chromium.open(bad.as_uri())
     state = chromium.evaluate(PAGE_STATE)
@@ -108,3 +118,4 @@ def test_browser_check_catches_problems(browser, tmp_path):
     assert "boom" in text
     assert "request outside the site: https://example.invalid/x.png" in text
     assert [img["width"] for img in state["images"]] == [0, 0]
+    assert state["overflowing_math"] == ["wide"]

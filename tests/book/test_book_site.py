@@ -21,6 +21,7 @@ from sitecheck import (
     CHAPTERS,
     COURSE,
     MARKERS,
+    ROOT,
     SETUP_TAG,
     chapter_text,
     is_notebook_source,
@@ -280,12 +281,27 @@ def test_notebook_download(site, page):
     assert _code_cells(nbformat.from_dict({"cells": rest})) == _code_cells(chapter)
 
 
+def _repository_url() -> str:
+    return str(repository_config()["repository"].get("url") or "").strip().rstrip("/")
+
+
 @pytest.mark.parametrize("page", notebook_pages())
 def test_launch_links_open_the_notebook(site, page):
-    config = repository_config()
-    owner, name = config["repository"]["url"].rstrip("/").split("/")[-2:]
+    """With a repository, Colab and Binder open the generated notebook; without one
+    (repository.url empty), the page offers the download only and names no repository."""
+    url = _repository_url()
     soup = _soup(page_html(page))
     nb_path = f"_sources/{page}.ipynb"
+    if not url:
+        html = page_html(page).read_text(encoding="utf-8")
+        for absent in ("l7-launch-colab", "l7-launch-binder", "colab.research.google.com",
+                       "mybinder.org", "git+https://"):
+            assert absent not in html, f"{page}: names {absent} but there is no repository"
+        hrefs = [a["href"] for a in soup.select("a[href]")]
+        assert not [h for h in hrefs if "github.com" in h], f"{page}: links a repository"
+        assert soup.select_one("a.l7-download-notebook") is not None
+        return
+    owner, name = url.split("/")[-2:]
     colab = soup.select_one("a.l7-launch-colab")["href"]
     assert colab.startswith(f"https://colab.research.google.com/github/{owner}/{name}/blob/")
     assert colab.endswith(nb_path)
@@ -298,12 +314,45 @@ def test_launch_links_open_the_notebook(site, page):
 
 
 def test_pip_command_installs_from_the_repository(site):
-    config = repository_config()["repository"]
-    spec = f"lecture7 @ git+{config['url'].rstrip('/')}@{config['branch']}"
-    intro = _soup(page_html("book/intro")).get_text()
-    assert f'pip install "{spec}"' in normalize(intro)
+    """pip-from-git only for a real repository; otherwise pip install -e . of the files."""
+    url = _repository_url()
+    intro = normalize(_soup(page_html("book/intro")).get_text())
+    if not url:
+        assert "pip install -e ." in intro
+        assert not (site / "requirements.txt").exists()
+        found = [str(p.relative_to(site)) for p in site.rglob("*.html")
+                 if "git+https://" in p.read_text(encoding="utf-8")]
+        assert not found, f"pages with a pip command from a repository that does not exist: {found}"
+        return
+    branch = repository_config()["repository"]["branch"]
+    spec = f"lecture7 @ git+{url}@{branch}"
+    assert f'pip install "{spec}"' in intro
     requirements = (site / "requirements.txt").read_text()
     assert spec in requirements
+
+
+def test_code_listings_are_the_library_code(site):
+    """Every {libcode} listing is the library's current code, and no listing on any page
+    prints reStructuredText markup (a docstring's ``:math:`` or ``.. math::``)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    from lecture7_code import MAX_LINES, code_lines, library_code
+
+    listings = 0
+    for page in toc_pages():
+        soup = _soup(page_html(page))
+        for block in soup.select("div.l7-libcode"):
+            names = [c for c in block["class"] if c.startswith("l7-libcode-")]
+            qualname = names[0].removeprefix("l7-libcode-").replace("-", ".")
+            code = block.select_one("pre").get_text()
+            assert code.strip() == library_code(qualname).strip(), f"{page}: {qualname} is stale"
+            assert code_lines(code) <= MAX_LINES, f"{page}: {qualname} is too long"
+            listings += 1
+        for pre in soup.select("pre"):
+            text = pre.get_text()
+            assert ":math:`" not in text and ".. math::" not in text, f"{page}: RST in {text[:80]}"
+    assert listings >= 8, "the chapters show their algorithms with {libcode}"
 
 
 def test_assignment_links_are_released_notebooks(site):

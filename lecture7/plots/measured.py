@@ -1,4 +1,4 @@
-"""The book's figures, drawn with matplotlib.
+"""Figures of measured data, drawn with matplotlib.
 
 Every function returns a ``matplotlib.figure.Figure`` and never calls
 ``plt.show()``. The figure is closed in pyplot right away, so that it is shown
