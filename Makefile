@@ -33,5 +33,6 @@ test: $(STAMP) book browser
 clean:
 	rm -rf _build
 
-# book.mk: the book build (make book); grading.mk: the instructor's nbgrader targets
-include mk/book.mk mk/grading.mk
+# book.mk: the book build (make book); i18n.mk: its translations (Korean);
+# grading.mk: the instructor's nbgrader targets
+include mk/book.mk mk/i18n.mk mk/grading.mk
