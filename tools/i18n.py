@@ -29,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
 from sphinx_intl.catalog import load_po
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +49,7 @@ BUILD = ROOT / "_build"
 GETTEXT = BUILD / "gettext"
 LOCALES = ROOT / "book" / "locales"
 MERGED = BUILD / "locales"
-STATUS = LOCALES / "status.yml"
+LANGUAGES = LOCALES / "languages.yml"
 CACHE = BUILD / ".jupyter_cache"
 SITE = BUILD / "html"
 
@@ -83,12 +84,13 @@ def sphinx(builder: str, outdir: Path, doctrees: Path, **overrides) -> None:
 
 def extract(language: str) -> dict[str, Path]:
     """The templates of the pages to translate (the English-only pages' are removed)."""
-    sphinx("gettext", GETTEXT, BUILD / ".doctrees-gettext")
-    status = load_status(STATUS, language)
+    title = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["title"]
+    sphinx("gettext", GETTEXT, BUILD / ".doctrees-gettext", project=title)
+    status = load_status(LANGUAGES, language)
     pots = templates(GETTEXT)
     unknown = (status.english_only | status.pending) - set(pots)
     if unknown:
-        raise SystemExit(f"{STATUS}: {sorted(unknown)} are not pages of the book")
+        raise SystemExit(f"{LANGUAGES}: {sorted(unknown)} are not pages of the book")
     for domain in status.english_only:
         pots.pop(domain).unlink()
     return pots
@@ -119,7 +121,7 @@ def reports(language: str, pots: dict[str, Path], locale_dir: Path) -> list:
 
 def print_status(language: str, pots: dict[str, Path]) -> bool:
     """Print each page's state and its entries still to do; True when all are complete."""
-    status = load_status(STATUS, language)
+    status = load_status(LANGUAGES, language)
     results = reports(language, pots, LOCALES)
     for result in results:
         state = (
@@ -135,7 +137,9 @@ def print_status(language: str, pots: dict[str, Path]) -> bool:
             print("\n".join(result.lines()))
     pending = sorted(r.domain for r in results if not r.complete and r.domain in status.pending)
     if pending:
-        print(f"not translated yet (pending in {STATUS.relative_to(ROOT)}): {', '.join(pending)}")
+        print(
+            f"not translated yet (pending in {LANGUAGES.relative_to(ROOT)}): {', '.join(pending)}"
+        )
     out = BUILD / "i18n" / f"status-{language}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -206,6 +210,7 @@ def build(language: str, strict: bool) -> None:
         language=language,
         locale_dirs=[str(MERGED)],
         lecture7_same_execution_as=str(BUILD / "jupyter_execute"),
+        **load_status(LANGUAGES, language).sphinx,
     )
     publish(BUILD / language / "html", SITE / language)
     after = cache_records()

@@ -9,7 +9,7 @@ matching): a paragraph whose English changed keeps its old translation, flagged
 
 This module merges in memory (:func:`merge`), lists the entries still to do by page,
 line and English text (:func:`report`), and checks that every translation keeps the
-MyST markup of its English (:func:`markup_report`). ``book/locales/status.yml`` says
+MyST markup of its English (:func:`markup_report`). ``book/locales/languages.yml`` says
 which pages stay English and which are not translated yet (:func:`load_status`).
 """
 
@@ -32,11 +32,12 @@ EXCERPT = 70
 
 @dataclass(frozen=True)
 class Status:
-    """What ``book/locales/status.yml`` says about one language."""
+    """What ``book/locales/languages.yml`` says about one language."""
 
     language: str
     english_only: frozenset[str]
     pending: frozenset[str]
+    sphinx: dict  # Sphinx settings of this language's site
 
 
 def load_status(path: Path, language: str) -> Status:
@@ -44,13 +45,14 @@ def load_status(path: Path, language: str) -> Status:
     if language not in data:
         raise ValueError(f"{path}: no entry for language {language!r}")
     entry = data[language] or {}
-    unknown = set(entry) - {"english_only", "pending"}
+    unknown = set(entry) - {"english_only", "pending", "sphinx"}
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)} for {language!r}")
     return Status(
         language,
         frozenset(entry.get("english_only") or []),
         frozenset(entry.get("pending") or []),
+        dict(entry.get("sphinx") or {}),
     )
 
 
