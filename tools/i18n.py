@@ -3,7 +3,7 @@
     python tools/i18n.py extract    # gettext build: _build/gettext/book/<page>.pot
     python tools/i18n.py update     # extract, then sphinx-intl update -l ko (book/locales)
     python tools/i18n.py status     # what is left to translate, by page, line and English
-    python tools/i18n.py check      # every translation keeps its English markup
+    python tools/i18n.py check      # translations keep their markup and use the glossary
     python tools/i18n.py build      # extract, merge, check, build _build/html/ko (-W -n)
 
 ``make book`` runs ``build`` after the English site; translators run ``update``, edit
@@ -42,8 +42,11 @@ from lecture7_i18n.catalogs import (  # noqa: E402
     po_path,
     report,
     templates,
+    terms_report,
     write_if_changed,
 )
+from lecture7_i18n.glossary import load_glossary  # noqa: E402
+from lecture7_i18n.terms import terms as terms_of  # noqa: E402
 
 BUILD = ROOT / "_build"
 GETTEXT = BUILD / "gettext"
@@ -149,17 +152,33 @@ def print_status(language: str, pots: dict[str, Path]) -> bool:
     return all(r.complete for r in results)
 
 
-def check(language: str, pots: dict[str, Path], locale_dir: Path) -> None:
-    """Fail, naming them, on translations that lost or added markup."""
-    problems = []
+def check(language: str, pots: dict[str, Path], locale_dir: Path, *, terms: bool) -> None:
+    """Fail, naming them, on translations that lost or added markup; with ``terms``,
+    also on translations that name a glossary term otherwise than book/glossary.yml."""
+    glossary = load_terms()
+    markup, wording = [], []
     for domain, pot in pots.items():
         catalog = merge(pot, po_path(locale_dir, language, domain), language)
-        problems += [f"{domain}.po: {p}" for p in markup_report(catalog)]
-    if problems:
-        raise SystemExit(
+        markup += [f"{domain}.po: {p}" for p in markup_report(catalog)]
+        if terms:
+            wording += [f"{domain}.po: {p}" for p in terms_report(catalog, glossary)]
+    message = []
+    if markup:
+        message.append(
             "translations whose markup differs from the English (roles, glue, math, "
-            "code, links must stay as they are; book/locales/README.md):\n" + "\n".join(problems)
+            "code, links must stay as they are; book/locales/README.md):\n" + "\n".join(markup)
         )
+    if wording:
+        message.append(
+            "translations that do not use the glossary's term (book/glossary.yml):\n"
+            + "\n".join(wording)
+        )
+    if message:
+        raise SystemExit("\n\n".join(message))
+
+
+def load_terms() -> list:
+    return terms_of(load_glossary(ROOT / "book" / "glossary.yml"))
 
 
 def cache_records() -> dict[int, float]:
@@ -199,7 +218,7 @@ def build(language: str, strict: bool) -> None:
     # catalogues of no page (sphinx.po: the theme's own strings) are used as they are
     for extra in (LOCALES / language / "LC_MESSAGES").glob("*.po"):
         write_if_changed(load_po(str(extra)), MERGED / language / "LC_MESSAGES" / extra.name)
-    check(language, pots, MERGED)
+    check(language, pots, MERGED, terms=False)
     complete = print_status(language, pots)
     # a Jupyter Book build of its own (_build/ko/html, with the theme's and myst-nb's
     # working folders beside it), published into the English site as _build/html/ko
@@ -245,7 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         pots = extract(args.language)
         if args.command == "check":
-            check(args.language, pots, LOCALES)
+            check(args.language, pots, LOCALES, terms=True)
         elif not print_status(args.language, pots) and args.strict:
             raise SystemExit(f"--strict: the {args.language} catalogues are not all translated")
 

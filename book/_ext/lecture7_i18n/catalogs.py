@@ -26,6 +26,7 @@ from babel.messages.pofile import write_po
 from sphinx_intl.catalog import load_po, update_with_fuzzy
 
 from .markup import markup_problems
+from .terms import Term, missing_terms
 
 EXCERPT = 70
 
@@ -151,12 +152,25 @@ def report(domain: str, catalog: Catalog) -> CatalogueReport:
     return result
 
 
+def _translated(catalog: Catalog) -> list:
+    return [m for m in catalog if m.id and m.string and not m.fuzzy]
+
+
 def markup_report(catalog: Catalog) -> list[str]:
     """Every translated, non-fuzzy entry whose markup differs from the English, by name."""
     found = []
-    for message in catalog:
-        if message.id and message.string and not message.fuzzy:
-            problems = markup_problems(message.id, message.string)
-            if problems:
-                found.append(f"{where(message)}  {excerpt(message.id)!r}: " + "; ".join(problems))
+    for message in _translated(catalog):
+        problems = markup_problems(message.id, message.string)
+        if problems:
+            found.append(f"{where(message)}  {excerpt(message.id)!r}: " + "; ".join(problems))
+    return found
+
+
+def terms_report(catalog: Catalog, glossary: list[Term]) -> list[str]:
+    """Every translated entry that says a glossary term otherwise than the glossary."""
+    found = []
+    for message in _translated(catalog):
+        missing = missing_terms(message.id, message.string, glossary)
+        if missing:
+            found.append(f"{where(message)}  {excerpt(message.id)!r}: " + "; ".join(missing))
     return found

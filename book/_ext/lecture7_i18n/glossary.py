@@ -29,7 +29,7 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-FIELDS = {"ko", "en", "at", "notes", "check"}
+FIELDS = {"ko", "en", "at", "notes", "check", "also"}
 HEADER = ("한국어", "English", "처음 나오는 곳 (introduced in)")
 
 
