@@ -25,7 +25,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 
 from . import switch
-from .glossary import GlossaryDirective
+from .glossary import GlossaryDirective, TranslatedSectionTitles
 from .glue import TranslatableGlueDomain
 from .search_ko import SearchKorean
 from .untranslatable import MarkUntranslatable
@@ -96,6 +96,7 @@ def setup(app: Sphinx) -> dict:
     app.add_domain(TranslatableGlueDomain, override=True)
     app.add_search_language(SearchKorean)
     app.add_directive("lecture7-glossary", GlossaryDirective)
+    app.add_post_transform(TranslatedSectionTitles)
     switch.setup(app)
     app.connect("builder-inited", _note_start)
     app.connect("build-finished", _write_execution_record)

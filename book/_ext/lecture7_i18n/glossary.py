@@ -27,6 +27,8 @@ from pathlib import Path
 import yaml
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
 FIELDS = {"ko", "en", "at", "notes", "check", "also"}
@@ -98,3 +100,37 @@ class GlossaryDirective(SphinxDirective):
             if not isinstance(node, nodes.Inline):
                 node["translatable"] = False
         return [container]
+
+
+class TranslatedSectionTitles(SphinxPostTransform):
+    """Show the section titles of the third column as the target page has them.
+
+    MyST fills ``[](page.md#anchor)`` with the heading's text as it was parsed, which on
+    the Korean site is still the English; the target's doctree has the translation. This
+    gives those links the translated title, just before MyST resolves them.
+    """
+
+    default_priority = 8  # before MyST resolves its links (9)
+
+    def run(self, **kwargs) -> None:
+        for table in self.document.findall(nodes.container):
+            if "l7-glossary" not in table["classes"]:
+                continue
+            for row in table.findall(nodes.row):
+                if len(row.children) < 3:
+                    continue
+                for ref in row.children[2].findall(addnodes.pending_xref):
+                    title = self._title(ref.get("reftarget", ""), ref.get("reftargetid"))
+                    if title and not ref.get("refexplicit"):
+                        ref["refexplicit"] = True
+                        ref.children = [nodes.inline(title, title, classes=["xref", "myst"])]
+
+    def _title(self, doc: str, anchor: str | None) -> str | None:
+        if not anchor or doc not in self.env.found_docs:
+            return None
+        slugs = self.env.metadata[doc].get("myst_slugs", {})
+        ident = slugs[anchor][1] if anchor in slugs else anchor
+        section = self.env.get_doctree(doc).ids.get(ident)
+        if not isinstance(section, nodes.section):
+            return None
+        return section[0].astext()

@@ -23,6 +23,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 SWITCH_TEMPLATE = "l7-language-switch.html"
 
 # Each language's name, written in that language.
@@ -70,6 +71,7 @@ def language_links(app: Sphinx, pagename: str) -> list[dict[str, str]]:
 
 def _configure(app: Sphinx, config) -> None:
     config.templates_path = [*config.templates_path, str(TEMPLATES)]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
     opts = config.html_theme_options
     end = opts.get("article_header_end", ["article-header-buttons.html"])
     end = [end] if isinstance(end, str) else list(end)
@@ -103,6 +105,7 @@ def _translate(text: str, rules) -> str:
 def setup(app: Sphinx) -> None:
     app.add_config_value("lecture7_site_languages", {"en": "", "ko": "ko"}, "html")
     app.connect("config-inited", _configure)
+    app.add_css_file("lecture7_i18n.css")
     # before the theme drops header templates that render empty (priority 500)
     app.connect("html-page-context", _add_language_links, priority=400)
     # after the book's extension has put its links under the title (priority 502)
