@@ -25,7 +25,8 @@ from i18nsite import (
 )
 from jupyter_cache import get_cache
 from lecture7_i18n.search_ko import SearchKorean
-from sitecheck import BUILD, CHAPTERS, SITE, page_html, toc_pages
+from sitecheck import BUILD, CHAPTERS, ROOT, SITE, page_html, toc_pages
+from sphinx_intl.catalog import load_po
 
 pytestmark = pytest.mark.slow
 
@@ -82,6 +83,19 @@ def test_translated_pages_read_in_korean(ko_site, page):
     hangul = sum(bool(HANGUL.match(ch)) for ch in letters)
     # English terms stay beside the Korean ones, names stay Latin: most letters are Hangul
     assert hangul > 0.6 * len(letters), f"{page}: {hangul} of {len(letters)} letters are Hangul"
+
+
+def test_navigation_is_korean(ko_site):
+    """The sidebar's part captions (inserted after translation) and the theme's words."""
+    intro = soup(ko_site / "book" / "intro.html")
+    captions = [c.get_text() for c in intro.select(".caption-text")]
+    assert captions and all(HANGUL.search(c) for c in captions), captions
+    author = " ".join(intro.get_text(" ").split())
+    assert "지은이:" in author and "으로 The" not in author
+    for name in ("sphinx.po", "booktheme.po"):
+        catalog = load_po(str(ROOT / "book" / "locales" / "ko" / "LC_MESSAGES" / name))
+        empty = [m.id for m in catalog if m.id and not m.string]
+        assert not empty, f"{name}: untranslated {empty}"
 
 
 @pytest.mark.parametrize("page", CHAPTERS)

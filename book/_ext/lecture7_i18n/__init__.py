@@ -6,7 +6,9 @@ site, the gettext extraction and the Korean site (``tools/i18n.py`` runs the las
 
 1. keeps out of the catalogues what is not prose: cell outputs, display math, cells
    that hold only markup (:mod:`.untranslatable`);
-2. lets glued numbers work in translated text (:mod:`.glue`);
+2. lets glued numbers work in translated text (:mod:`.glue`), and translates the
+   table of contents' captions, which Jupyter Book inserts after translation, and lets
+   the book correct the theme's Korean (:mod:`.toc`);
 3. links every page to the same page in the other language (:mod:`.switch`);
 4. gives Sphinx a Korean search language (:mod:`.search_ko`);
 5. renders the glossary from ``book/glossary.yml`` (:mod:`.glossary`);
@@ -28,6 +30,7 @@ from . import switch
 from .glossary import GlossaryDirective, TranslatedSectionTitles
 from .glue import TranslatableGlueDomain
 from .search_ko import SearchKorean
+from .toc import TranslateTocCaptions, prefer_own_theme_strings
 from .untranslatable import MarkUntranslatable
 
 
@@ -93,11 +96,13 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("lecture7_same_execution_as", "", "env")
     app.connect("env-get-outdated", _stale_executions)
     app.add_transform(MarkUntranslatable)
+    app.add_transform(TranslateTocCaptions)
     app.add_domain(TranslatableGlueDomain, override=True)
     app.add_search_language(SearchKorean)
     app.add_directive("lecture7-glossary", GlossaryDirective)
     app.add_post_transform(TranslatedSectionTitles)
     switch.setup(app)
     app.connect("builder-inited", _note_start)
+    app.connect("builder-inited", prefer_own_theme_strings)
     app.connect("build-finished", _write_execution_record)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
