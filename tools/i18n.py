@@ -3,6 +3,7 @@
     python tools/i18n.py extract    # gettext build: _build/gettext/book/<page>.pot
     python tools/i18n.py update     # extract, then sphinx-intl update -l ko (book/locales)
     python tools/i18n.py status     # what is left to translate, by page, line and English
+                                    # (--all: the pending pages too)
     python tools/i18n.py check      # translations keep their markup and use the glossary
     python tools/i18n.py build      # extract, merge, check, build _build/html/ko (-W -n)
 
@@ -122,8 +123,9 @@ def reports(language: str, pots: dict[str, Path], locale_dir: Path) -> list:
     ]
 
 
-def print_status(language: str, pots: dict[str, Path]) -> bool:
-    """Print each page's state and its entries still to do; True when all are complete."""
+def print_status(language: str, pots: dict[str, Path], *, every: bool = False) -> bool:
+    """Print each page's state and its entries still to do (``every``: the pending pages'
+    too); True when all are complete."""
     status = load_status(LANGUAGES, language)
     results = reports(language, pots, LOCALES)
     for result in results:
@@ -136,7 +138,7 @@ def print_status(language: str, pots: dict[str, Path]) -> bool:
             f"{result.domain}: {result.translated}/{result.total} translated, "
             f"{len(result.fuzzy)} fuzzy, {len(result.untranslated)} untranslated ({state})"
         )
-        if not result.complete and result.domain not in status.pending:
+        if not result.complete and (every or result.domain not in status.pending):
             print("\n".join(result.lines()))
     pending = sorted(r.domain for r in results if not r.complete and r.domain in status.pending)
     if pending:
@@ -250,6 +252,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["extract", "update", "status", "check", "build"])
     parser.add_argument("-l", "--language", default="ko")
     parser.add_argument(
+        "--all", action="store_true", help="status: list the pending pages' entries too"
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="status, build: fail when anything is left to translate",
@@ -265,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
         pots = extract(args.language)
         if args.command == "check":
             check(args.language, pots, LOCALES, terms=True)
-        elif not print_status(args.language, pots) and args.strict:
+        elif not print_status(args.language, pots, every=args.all) and args.strict:
             raise SystemExit(f"--strict: the {args.language} catalogues are not all translated")
 
 
