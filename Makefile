@@ -50,5 +50,6 @@ clean:
 constraints: $(STAMP)
 	$(BIN)/python tools/lock_constraints.py $(if $(UPGRADE),--upgrade)
 
-# book.mk: the book build (make book); grading.mk: the instructor's nbgrader targets
-include mk/book.mk mk/grading.mk
+# book.mk: the book build (make book); i18n.mk: its translations (Korean);
+# grading.mk: the instructor's nbgrader targets
+include mk/book.mk mk/i18n.mk mk/grading.mk

@@ -13,7 +13,8 @@
 #      reference fails the build. Chapters run through the execution cache, so a
 #      rebuild with nothing changed re-runs nothing. The cache knows only a chapter's
 #      own code: when lecture7 or the environment changes, $(BOOK_LIBSTAMP) clears it
-#      (and Sphinx's saved state), so every chapter runs again against the new library.
+#      (and Sphinx's saved state), so every chapter runs again against the new library;
+#   5. the translations (mk/i18n.mk): _build/html/ko, from the same execution cache.
 
 MATHJAX_VERSION := 3.2.2
 MATHJAX := book/_static/mathjax/tex-mml-chtml.js
@@ -26,6 +27,7 @@ LECTURE7_SOURCES := $(shell find lecture7 -name '*.py' -not -path '*/__pycache__
 book: $(STAMP) $(MATHJAX) $(BOOK_LIBSTAMP) book-assignments
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going || exit 1; \
+	$(MAKE) --no-print-directory book-translations || exit 1; \
 	echo "Built in $$(( $$(date +%s) - start )) s. The book is in $(BOOK_HTML): open $(BOOK_HTML)/index.html"
 
 $(BOOK_LIBSTAMP): $(LECTURE7_SOURCES) $(STAMP)
