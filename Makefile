@@ -18,6 +18,20 @@ export OMP_NUM_THREADS ?= 1
 
 .PHONY: book test lint env clean constraints
 
+# $(call apt-install,CHECK,PACKAGES,FOR): install Debian PACKAGES with apt-get unless the
+# shell command CHECK succeeds; where that is impossible (not root, no apt-get), say so:
+# the tests that need them skip, or fail under CI=true. (No commas in the arguments.)
+define apt-install
+if { $(1); } >/dev/null 2>&1; then :; \
+elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	echo "Installing $(2) for $(3) (apt-get install $(2))"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+else \
+	echo "$(2) is not installed and cannot be installed here (needs root and apt-get):"; \
+	echo "the tests of $(3) will skip (or fail when CI=true)."; \
+fi
+endef
+
 env: $(STAMP)
 
 # The environment is made again when it was made with another Python than $(PYTHON).

@@ -53,11 +53,4 @@ $(MATHJAX):
 # The browser tests (tests/book/test_browser.py) drive Chromium; they fail under CI=true
 # when it is missing, and skip elsewhere.
 browser:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else \
-		echo "Chromium is not installed and cannot be installed here (needs root and apt-get):"; \
-		echo "the browser tests will skip (or fail when CI=true)."; \
-	fi
+	@$(call apt-install,command -v chromium || command -v chromium-browser,chromium,the browser)

@@ -27,14 +27,7 @@ NBGRADER = cd $(COURSE) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/nbg
 # Grading runs every kernel in a bubblewrap sandbox (lecture7/grading/sandbox.py). The
 # tests need it: installed with apt-get where that is possible (root), as for Chromium.
 sandbox:
-	@if command -v bwrap >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing bubblewrap for sandboxed grading (apt-get install bubblewrap)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
-	else \
-		echo "bubblewrap is not installed and cannot be installed here (needs root and apt-get):"; \
-		echo "the sandbox tests will skip (or fail when CI=true), and grading needs LECTURE7_SANDBOX=off."; \
-	fi
+	@$(call apt-install,command -v bwrap,bubblewrap,sandboxed grading)
 
 assignment-notebooks: $(STAMP)
 	$(BIN)/python -m lecture7.grading.authoring build $(COURSE)

@@ -35,12 +35,4 @@ translation-status: $(STAMP)
 browser: korean-fonts
 
 korean-fonts:
-	@if fc-list :lang=ko family 2>/dev/null | grep -q .; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Korean fonts for the browser tests (apt-get install fonts-noto-cjk)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			fontconfig fonts-noto-cjk >/dev/null; \
-	else \
-		echo "No Korean font is installed and none can be installed here (needs root and"; \
-		echo "apt-get): the Korean browser tests will skip (or fail when CI=true)."; \
-	fi
+	@$(call apt-install,fc-list :lang=ko family | grep -q .,fontconfig fonts-noto-cjk,Korean pages in the browser)
