@@ -5,7 +5,8 @@
 
 For each optimizer setting, three copies of one ~10M-parameter model (a stack of
 big ``nn.Linear`` layers) hold the same fixed gradients: one stepped by
-``lecture7.optim``, one by ``torch.optim`` with ``foreach=False`` (its
+``lecture7.optim``'s class (which runs the kernels' in-place fast path,
+``lecture7.optim.fused``), one by ``torch.optim`` with ``foreach=False`` (its
 per-parameter loop) and one by ``torch.optim`` with its default (the
 ``foreach`` path on CUDA; on a CPU the default is the same loop). Repetitions are
 interleaved (each repetition times every variant) so that the machine's load

@@ -19,7 +19,6 @@ from sklearn.datasets import load_digits
 from torch import nn
 
 import lecture7.optim as l7
-import lecture7.optim.base as base
 from lecture7.optim import sgd_momentum
 
 STEPS = 100
@@ -151,22 +150,6 @@ def test_equal_to_torch_optim_for_every_hyperparameter_combination(case, digits,
     check_against_torch(*case, digits, device)
 
 
-# One combination per class with every option on: these run again cut into CPU tiles.
-ALL_ON = [
-    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01, "maximize": True}),
-    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01}),
-    ("Adagrad", ADAGRAD_GRID[-1]),
-    ("RMSprop", RMSPROP_GRID[-1]),
-    ("Adam", ADAM_GRID[-1]),
-]
-
-
-@pytest.mark.parametrize("case", ALL_ON, ids=[case_id(c) for c in ALL_ON])
-def test_equal_to_torch_optim_when_weights_are_cut_into_tiles(case, digits, monkeypatch):
-    monkeypatch.setattr(base, "TILE_BYTES", 64)  # 8 float64s: every weight is cut up
-    check_against_torch(*case, digits, torch.device("cpu"))
-
-
 def check_against_torch(name, hyper, digits, device):
     ours_model, ours, torch_model, reference = run_both(name, hyper, digits, device)
     for (key, p), q in zip(ours_model.named_parameters(), torch_model.parameters(), strict=True):
@@ -177,30 +160,9 @@ def check_against_torch(name, hyper, digits, device):
     assert_same_state(ours, reference, name)
 
 
-def test_tiles_give_bitwise_the_same_result_as_whole_tensors(monkeypatch):
-    generator = torch.Generator().manual_seed(0)
-    results = []
-    for tile_bytes in (1 << 30, 1000):  # 1000 bytes: tiles of 250 floats, the last one partial
-        monkeypatch.setattr(base, "TILE_BYTES", tile_bytes)
-        generator.manual_seed(0)
-        p = torch.randn(3001, generator=generator, requires_grad=True)
-        opt = l7.Adam([p], lr=0.1, amsgrad=True, weight_decay=0.1)
-        for _ in range(5):
-            p.grad = torch.randn(3001, generator=generator)
-            opt.step()
-        results.append((p.detach().clone(), opt.state[p]))
-    (p_whole, s_whole), (p_tiles, s_tiles) = results
-    assert torch.equal(p_whole, p_tiles)
-    for key in ("m", "v", "v_max"):
-        assert torch.equal(s_whole[key], s_tiles[key]), key
-    assert s_whole["t"] == s_tiles["t"] == 5
-
-
-@pytest.mark.parametrize("tile_bytes", [1 << 30, 1000])
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam"])
-def test_state_tensors_are_updated_in_place(name, tile_bytes, monkeypatch):
-    """The kernels update the optimizer's own state tensors (whole or by tiles), as torch does."""
-    monkeypatch.setattr(base, "TILE_BYTES", tile_bytes)
+def test_state_tensors_are_updated_in_place(name):
+    """The fast path updates the optimizer's own state tensors, as torch does."""
     hyper = {"SGD": {"momentum": 0.9, "nesterov": True}, "RMSprop": {"centered": True, "momentum": 0.9},
              "Adam": {"amsgrad": True}}.get(name, {})
     generator = torch.Generator().manual_seed(5)
@@ -220,12 +182,9 @@ def test_state_tensors_are_updated_in_place(name, tile_bytes, monkeypatch):
 
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam"])
 def test_float32_and_a_large_parameter_match_torch(name):
-    """Default tile size, a 420k-element weight (several tiles, the last one partial),
-    float32: equal up to float32 rounding."""
+    """A large float32 weight (420k elements): equal to torch.optim up to float32 rounding."""
     generator = torch.Generator().manual_seed(1)
     start = torch.randn(600, 700, generator=generator)
-    n_bytes = start.numel() * start.element_size()
-    assert n_bytes > base.TILE_BYTES and n_bytes % base.TILE_BYTES != 0
     grads = [torch.randn(600, 700, generator=generator) for _ in range(10)]
     hyper = {"SGD": {"lr": 0.01, "momentum": 0.9}}.get(name, {})
     results = []

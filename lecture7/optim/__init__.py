@@ -7,7 +7,8 @@
   functions ``sgd``, ``sgd_momentum``, ``nesterov_momentum``, ``adagrad``,
   ``rmsprop``, ``adam``.
 * :mod:`~lecture7.optim.optimizers`: ``SGD``, ``Adagrad``, ``RMSprop``, ``Adam``,
-  ``torch.optim.Optimizer`` classes equal to torch's classes of the same name.
+  ``torch.optim.Optimizer`` classes equal to torch's classes of the same name. They
+  run the kernels' in-place fast path, :mod:`~lecture7.optim.fused`.
 * :mod:`~lecture7.optim.landscapes` and :mod:`~lecture7.optim.trajectory`: 2-D loss
   surfaces (taco shell, saddle, local minimum, Rosenbrock, noise) and a runner
   that records an optimizer's path over one.

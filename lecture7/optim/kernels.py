@@ -10,16 +10,17 @@ arrays of ``next_state`` are new. The operators ``+``, ``-``, ``*``, ``/`` (and
 tensors on any device, so the same function runs on both.
 
 This module holds SGD and momentum (heavy ball and Nesterov);
-:mod:`lecture7.optim.adaptive` holds AdaGrad, RMSProp and Adam. The two front ends
-are thin layers over them:
+:mod:`lecture7.optim.adaptive` holds AdaGrad, RMSProp and Adam. Two front ends use
+them:
 
-* :mod:`lecture7.optim.rules`: the CS231n ``rule(w, dw, config)`` functions;
+* :mod:`lecture7.optim.rules`: the CS231n ``rule(w, dw, config)`` functions, thin
+  layers over the kernels;
 * :mod:`lecture7.optim.optimizers`: ``torch.optim.Optimizer`` classes equal to
-  ``torch.optim.SGD``, ``Adagrad``, ``RMSprop`` and ``Adam``. They write each new
-  state back into the optimizer's own tensors, and they run the kernel over CPU
-  tensors tile by tile (:mod:`lecture7.optim.base`): that is where the speed comes
-  from, so that the kernels can stay readable (``bench/optimizers.py`` measures
-  the cost against ``torch.optim``).
+  ``torch.optim.SGD``, ``Adagrad``, ``RMSprop`` and ``Adam``. They run each kernel's
+  fast path (:mod:`lecture7.optim.fused`): the same math with torch's in-place
+  operations, about as fast as ``torch.optim`` (``bench/optimizers.py``), and held
+  equal to the kernels here by ``tests/test_optim_fused.py``. The speed lives there,
+  so that the kernels can stay readable.
 
 **Two forms of momentum.** The lecture (and CS231n's ``sgd_momentum``) keeps the
 learning rate *inside* the velocity, PyTorch keeps it *outside* a buffer:

@@ -2,33 +2,26 @@
 
 Each class takes the arguments of the ``torch.optim`` class of the same name
 (keyword-only here) and computes the same numbers, to rounding error, on any
-device. The math lives in the kernels (:mod:`lecture7.optim.kernels`,
-:mod:`lecture7.optim.adaptive`), the mechanics (lazy state, gradient
-preparation, CPU tiles, write-back) in :class:`~lecture7.optim.base.KernelOptimizer`;
-a class here only validates its arguments, says what its state is, and binds
-its hyperparameters to its kernel.
+device. The math is the kernels' (:mod:`lecture7.optim.kernels`,
+:mod:`lecture7.optim.adaptive`), run through their in-place fast path
+(:mod:`lecture7.optim.fused`); the mechanics (lazy state, gradient preparation,
+complex parameters) are in :class:`~lecture7.optim.base.KernelOptimizer`. A class
+here only validates its arguments, says what its state is, and binds its
+hyperparameters to its kernel's fast path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 import torch
+from torch import Tensor
 
-from lecture7.optim.adaptive import (
-    AdagradState,
-    AdamState,
-    RMSpropState,
-    adagrad_update,
-    adam_update,
-    amsgrad_update,
-    centered_rmsprop_update,
-    rmsprop_update,
-)
-from lecture7.optim.base import KernelCall, KernelOptimizer, check
-from lecture7.optim.kernels import MomentumState, momentum_buffer_update, sgd_update
+from lecture7.optim import fused
+from lecture7.optim.adaptive import AdagradState, AdamState, RMSpropState
+from lecture7.optim.base import KernelOptimizer, check
+from lecture7.optim.kernels import MomentumState
 
 __all__ = ["SGD", "Adagrad", "Adam", "RMSprop"]
 
@@ -51,14 +44,14 @@ class SGD(KernelOptimizer):
               p_t = p_{t-1} - \alpha (g_t + \mu b_t)
 
     This is PyTorch's buffer form, learning rate outside the buffer
-    (:func:`~lecture7.optim.kernels.momentum_buffer_update`); :mod:`lecture7.optim.kernels`
-    explains why it equals CS231n's velocity form only for a constant learning rate (Polyak, 1964; Nesterov
-    momentum as in Sutskever et al., 2013:
-    http://proceedings.mlr.press/v28/sutskever13.html). ``nesterov`` needs
+    (:func:`~lecture7.optim.kernels.momentum_buffer_update`, run as
+    :func:`~lecture7.optim.fused.momentum_buffer_`; without momentum
+    :func:`~lecture7.optim.kernels.sgd_update`, run as :func:`~lecture7.optim.fused.sgd_`);
+    :mod:`lecture7.optim.kernels` explains why it equals CS231n's velocity form only for
+    a constant learning rate (Polyak, 1964; Nesterov momentum as in Sutskever et al.,
+    2013: http://proceedings.mlr.press/v28/sutskever13.html). ``nesterov`` needs
     ``momentum > 0`` and ``dampening == 0``. State: ``velocity`` (the buffer b).
     """
-
-    _state_type = MomentumState
 
     def __init__(
         self,
@@ -86,17 +79,14 @@ class SGD(KernelOptimizer):
     def _init_state(self, p: torch.Tensor, group: dict[str, Any]) -> dict[str, Any]:
         return MomentumState.init(p)._asdict() if group["momentum"] != 0 else {}
 
-    def _kernel_state(self, state: dict[str, Any]) -> NamedTuple | None:
-        return MomentumState(state["velocity"]) if "velocity" in state else None
-
-    def _kernel(self, group: dict[str, Any], state: dict[str, Any], first: bool) -> KernelCall:
-        if "velocity" not in state:
-            return lambda g, _: (sgd_update(g, learning_rate=group["lr"]), None)
-        kernel = partial(momentum_buffer_update, learning_rate=group["lr"],
-                         momentum=group["momentum"], nesterov=group["nesterov"])
-        if first or group["dampening"] == 0:  # torch starts its buffer with b = g
-            return kernel
-        return lambda g, state: kernel((1 - group["dampening"]) * g, state)
+    def _update(self, w: Tensor, g: Tensor, tensors: dict[str, Tensor], group: dict[str, Any],
+                state: dict[str, Any], first: bool) -> None:
+        if "velocity" not in tensors:
+            fused.sgd_(w, g, learning_rate=group["lr"])
+            return
+        fused.momentum_buffer_(  # torch starts its buffer with b = g: no dampening at first
+            w, g, tensors["velocity"], learning_rate=group["lr"], momentum=group["momentum"],
+            nesterov=group["nesterov"], dampening=0.0 if first else group["dampening"])
 
 
 class Adagrad(KernelOptimizer):
@@ -110,10 +100,9 @@ class Adagrad(KernelOptimizer):
     .. math:: G_t = G_{t-1} + g_t^2, \qquad p_t = p_{t-1} - \alpha_t \frac{g_t}{\sqrt{G_t} + \epsilon}
 
     Epsilon outside the square root; its default is PyTorch's 1e-10 (CS231n: 1e-8).
-    Kernel: :func:`~lecture7.optim.adaptive.adagrad_update`. State: ``cache`` (G), ``step`` (t).
+    Kernel: :func:`~lecture7.optim.adaptive.adagrad_update`, run as
+    :func:`~lecture7.optim.fused.adagrad_`. State: ``cache`` (G), ``step`` (t).
     """
-
-    _state_type = AdagradState
 
     def __init__(
         self,
@@ -142,10 +131,11 @@ class Adagrad(KernelOptimizer):
         init = group["initial_accumulator_value"]
         return {**AdagradState.init(p, initial_accumulator_value=init)._asdict(), "step": 0}
 
-    def _kernel(self, group: dict[str, Any], state: dict[str, Any], first: bool) -> KernelCall:
+    def _update(self, w: Tensor, g: Tensor, tensors: dict[str, Tensor], group: dict[str, Any],
+                state: dict[str, Any], first: bool) -> None:
         state["step"] += 1
         lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        return partial(adagrad_update, learning_rate=lr, epsilon=group["eps"])
+        fused.adagrad_(w, g, tensors["cache"], learning_rate=lr, epsilon=group["eps"])
 
 
 class RMSprop(KernelOptimizer):
@@ -163,11 +153,10 @@ class RMSprop(KernelOptimizer):
     ``momentum`` :math:`\mu > 0` accumulates :math:`b_t = \mu b_{t-1} + g_t / (\cdot)`
     and steps by :math:`\alpha b_t` (buffer form). Kernels:
     :func:`~lecture7.optim.adaptive.rmsprop_update`, and
-    :func:`~lecture7.optim.adaptive.centered_rmsprop_update` for the variants. State: ``cache`` (s), and
-    ``grad_avg`` (centered) / ``velocity`` (momentum).
+    :func:`~lecture7.optim.adaptive.centered_rmsprop_update` for the variants, run as
+    :func:`~lecture7.optim.fused.rmsprop_` and :func:`~lecture7.optim.fused.centered_rmsprop_`.
+    State: ``cache`` (s), and ``grad_avg`` (centered) / ``velocity`` (momentum).
     """
-
-    _state_type = RMSpropState
 
     def __init__(
         self,
@@ -193,12 +182,13 @@ class RMSprop(KernelOptimizer):
         state = RMSpropState.init(p, centered=group["centered"], momentum=group["momentum"])
         return {k: v for k, v in state._asdict().items() if v is not None}
 
-    def _kernel(self, group: dict[str, Any], state: dict[str, Any], first: bool) -> KernelCall:
+    def _update(self, w: Tensor, g: Tensor, tensors: dict[str, Tensor], group: dict[str, Any],
+                state: dict[str, Any], first: bool) -> None:
         hyper = dict(learning_rate=group["lr"], decay_rate=group["alpha"], epsilon=group["eps"])
         if group["centered"] or group["momentum"] > 0:
-            return partial(centered_rmsprop_update, **hyper, centered=group["centered"],
-                           momentum=group["momentum"])
-        return partial(rmsprop_update, **hyper)
+            fused.centered_rmsprop_(w, g, **tensors, **hyper, momentum=group["momentum"])
+        else:
+            fused.rmsprop_(w, g, **tensors, **hyper)
 
 
 class Adam(KernelOptimizer):
@@ -216,11 +206,10 @@ class Adam(KernelOptimizer):
     ``amsgrad`` divides by the running maximum of :math:`v_t` instead (Reddi et al.,
     2018: https://openreview.net/forum?id=ryQu7f-RZ). Kernels:
     :func:`~lecture7.optim.adaptive.adam_update` and
-    :func:`~lecture7.optim.adaptive.amsgrad_update`. State: ``m``, ``v``, ``t``
-    (and ``v_max`` for amsgrad).
+    :func:`~lecture7.optim.adaptive.amsgrad_update`, both run as
+    :func:`~lecture7.optim.fused.adam_`. State: ``m``, ``v``, ``t`` (and ``v_max`` for
+    amsgrad).
     """
-
-    _state_type = AdamState
 
     def __init__(
         self,
@@ -246,8 +235,9 @@ class Adam(KernelOptimizer):
         state = AdamState.init(p, amsgrad=group["amsgrad"])
         return {k: v for k, v in state._asdict().items() if v is not None}
 
-    def _kernel(self, group: dict[str, Any], state: dict[str, Any], first: bool) -> KernelCall:
+    def _update(self, w: Tensor, g: Tensor, tensors: dict[str, Tensor], group: dict[str, Any],
+                state: dict[str, Any], first: bool) -> None:
+        state["t"] += 1
         beta1, beta2 = group["betas"]
-        kernel = amsgrad_update if group["amsgrad"] else adam_update
-        return partial(kernel, learning_rate=group["lr"], beta1=beta1, beta2=beta2,
-                       epsilon=group["eps"])
+        fused.adam_(w, g, **tensors, t=state["t"], learning_rate=group["lr"], beta1=beta1,
+                    beta2=beta2, epsilon=group["eps"])
