@@ -27,6 +27,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 
 from . import switch
+from .exercise_titles import KeepExerciseTitlesForGettext, TranslatableExerciseTitles
 from .glossary import GlossaryDirective, TranslatedSectionTitles
 from .glue import TranslatableGlueDomain
 from .search_ko import SearchKorean
@@ -96,6 +97,8 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("lecture7_same_execution_as", "", "env")
     app.connect("env-get-outdated", _stale_executions)
     app.add_transform(MarkUntranslatable)
+    app.add_transform(TranslatableExerciseTitles)
+    app.add_post_transform(KeepExerciseTitlesForGettext)
     app.add_transform(TranslateTocCaptions)
     app.add_domain(TranslatableGlueDomain, override=True)
     app.add_search_language(SearchKorean)
