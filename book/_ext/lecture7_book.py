@@ -76,10 +76,16 @@ if importlib.util.find_spec("myst_nb") is None:
 # --- repository settings ---------------------------------------------------------------
 
 LOCAL_PIP = "pip install -e ."
-LOCAL_INSTALL = (
-    "the course's files: run `pip install -e .` in their root folder (the one with "
-    "`pyproject.toml`)"
-)
+#: ``{{ lecture7_install }}``, by the site's language: where the library comes from
+#: without a repository, and with one (``{spec}``, ``{pip}``).
+INSTALL = {
+    "en": ("the course's files: run `pip install -e .` in their root folder (the one with "
+           "`pyproject.toml`)",
+           'the repository: `pip install "{spec}"` (or `{pip}` in a clone of it)'),
+    "ko": ("강의 파일에서: 그 최상위 폴더(`pyproject.toml`이 있는 폴더)에서 `pip install -e .`를 "
+           "실행한다",
+           '저장소에서: `pip install "{spec}"` (저장소를 복제했다면 그 안에서 `{pip}`)'),
+}
 # What the set-up cell does when lecture7 is missing: install it from the repository,
 # or (no repository) stop with an error that says how to install it.
 SETUP_PIP = '    %pip install --quiet "{spec}"\n    importlib.invalidate_caches()'
@@ -139,15 +145,13 @@ def _configure(app: Sphinx, config) -> None:
     if spec is None:
         opts["launch_buttons"] = {}
     subs = dict(config.myst_substitutions or {})
+    local, remote = INSTALL.get((config.language or "en")[:2], INSTALL["en"])
     if spec is None:
         subs.setdefault("lecture7_pip", f"`{LOCAL_PIP}`")
-        subs.setdefault("lecture7_install", LOCAL_INSTALL)
+        subs.setdefault("lecture7_install", local)
     else:
         subs.setdefault("lecture7_pip", f'`pip install "{spec}"`')
-        subs.setdefault(
-            "lecture7_install",
-            f'the repository: `pip install "{spec}"` (or `{LOCAL_PIP}` in a clone of it)',
-        )
+        subs.setdefault("lecture7_install", remote.format(spec=spec, pip=LOCAL_PIP))
     config.myst_substitutions = subs
 
 
