@@ -260,7 +260,7 @@ def drop_connect_linear(x, weight, bias, p_drop, training=True, generator=None):
 # %% [tests] test_drop_connect_linear points=2
 # Visible tests: a small layer worked out by hand (p_drop = 0, and evaluation mode);
 # a (3, 4) input through a (5, 4) weight in training mode.
-from lecture7.grading.regularization import check_drop_connect_linear
+from lecture7.grading.regularization_blocks import check_drop_connect_linear
 
 check_drop_connect_linear(drop_connect_linear)
 ### BEGIN HIDDEN TESTS
@@ -298,7 +298,7 @@ def stochastic_depth(x, branch, survival_prob, training=True, generator=None):
 # %% [tests] test_stochastic_depth points=2
 # Visible tests: a block worked out by hand (survival_prob = 1, and evaluation mode);
 # six training calls with survival_prob = 0.5.
-from lecture7.grading.regularization import check_stochastic_depth
+from lecture7.grading.regularization_blocks import check_stochastic_depth
 
 check_stochastic_depth(stochastic_depth)
 ### BEGIN HIDDEN TESTS
