@@ -226,3 +226,4 @@ def course_checks() -> list:
 
 CHECKS = course_checks()
 MISTAKES = [(check, m) for check in CHECKS for m in check.mistakes]
+CONVENTIONS = [(check, m) for check in CHECKS for m in check.conventions]

@@ -270,7 +270,7 @@ def layer_stds(init_, *, activation="tanh", depth=10, width=500, n_samples=1000,
 
 # %% [tests] test_layer_stds points=2
 # Visible tests: all-zero weights worked out by hand; a small tanh net.
-from lecture7.grading.initialization import check_layer_stds
+from lecture7.grading.initialization_experiment import check_layer_stds
 
 check_layer_stds(layer_stds)
 ### BEGIN HIDDEN TESTS

@@ -245,7 +245,7 @@ class SnapshotCollector:
 
 # %% [tests] test_snapshot_collector points=3
 # Visible tests: 8 updates with cycle_length=2, cycle_mult=2 by hand, and 12 random updates.
-from lecture7.grading.ensembles import check_snapshot_collector
+from lecture7.grading.snapshots import check_snapshot_collector
 
 check_snapshot_collector(SnapshotCollector)
 ### BEGIN HIDDEN TESTS

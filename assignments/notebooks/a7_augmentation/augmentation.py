@@ -215,7 +215,7 @@ def color_jitter(img, brightness, contrast, saturation):
 
 # %% [tests] test_color_jitter points=3
 # Visible tests: brightness and contrast of a 3x1x2 image by hand, and a batch.
-from lecture7.grading.augmentation import check_color_jitter
+from lecture7.grading.augmentation_color import check_color_jitter
 
 check_color_jitter(color_jitter)
 ### BEGIN HIDDEN TESTS
@@ -261,7 +261,7 @@ def fit_pca_color(images):
 
 # %% [tests] test_fit_pca_color points=3
 # Visible tests: a 3x2x2 image whose covariance is diagonal (by hand), and a batch.
-from lecture7.grading.augmentation import check_fit_pca_color
+from lecture7.grading.augmentation_color import check_fit_pca_color
 
 check_fit_pca_color(fit_pca_color)
 ### BEGIN HIDDEN TESTS
@@ -293,7 +293,7 @@ def pca_color_shift(img, eigvals, eigvecs, alphas):
 
 # %% [tests] test_pca_color_shift points=2
 # Visible tests: a 3x1x2 image shifted by hand (two values clamped), and a batch.
-from lecture7.grading.augmentation import check_pca_color_shift
+from lecture7.grading.augmentation_color import check_pca_color_shift
 
 check_pca_color_shift(pca_color_shift)
 ### BEGIN HIDDEN TESTS

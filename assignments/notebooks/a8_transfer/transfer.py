@@ -232,7 +232,7 @@ def extract_features(model, images):
 
 # %% [tests] test_extract_features points=2
 # Visible tests: a one-block model whose codes are known (by hand), and a random SmallCNN.
-from lecture7.grading.transfer import check_extract_features
+from lecture7.grading.transfer_features import check_extract_features
 
 check_extract_features(extract_features)
 ### BEGIN HIDDEN TESTS
@@ -294,7 +294,7 @@ def linear_probe(train_features, train_labels, test_features, num_classes,
 
 # %% [tests] test_linear_probe points=3
 # Visible tests: two classes on a line (by hand), and 4 classes of 16-dimensional features.
-from lecture7.grading.transfer import check_linear_probe
+from lecture7.grading.transfer_features import check_linear_probe
 
 check_linear_probe(linear_probe)
 ### BEGIN HIDDEN TESTS
