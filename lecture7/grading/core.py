@@ -24,14 +24,22 @@ process and only 2 in the student's kernel. Scores: :mod:`lecture7.grading.verdi
 from __future__ import annotations
 
 import copy
-import importlib
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from lecture7.grading.cases import (
+    CONTROL,
+    GRADED,
+    PROBE,
+    VISIBLE_SEED,
+    Case,
+    Observed,
+    diagnosis,
+    resolve,
+)
 from lecture7.grading.compare import compare
 from lecture7.grading.guard import ReferenceGuard, quiet
 from lecture7.grading.mistakes import Mistake, mistakes_for
@@ -40,47 +48,9 @@ from lecture7.grading.verdict import Verdict
 
 __all__ = ["VISIBLE_SEED", "Case", "Check", "Observed", "diagnosis"]
 
-#: Seed of the visible cases: students see the same inputs on every run.
-VISIBLE_SEED = 231
 RAISED = "raised"
-GRADED, CONTROL, PROBE = "graded", "control", "probe"
 #: Observations judged as a sub-check of their own, across all cases, by default.
 APART = {MODIFIED: "leaves the caller's inputs as they were"}
-
-
-@dataclass(frozen=True)
-class Case:
-    """One test input: ``group`` names the sub-check it belongs to.
-
-    ``expected`` is a complete expected observation worked out by hand (visible
-    cases); without it the expected observation is the reference's. ``role`` is
-    ``"graded"``, or ``"control"``/``"probe"`` for the cases of a :func:`diagnosis`.
-    """
-
-    group: str
-    inputs: dict
-    expected: dict | None = None
-    role: str = GRADED
-
-
-def diagnosis(hint: str, right: dict, wrong: dict) -> list[Case]:
-    """Two ungraded cases: when the student's code is right on ``right`` and wrong on
-    ``wrong`` (and no catalogued mistake matches), the report says ``hint``."""
-    return [Case(hint, right, role=CONTROL), Case(hint, wrong, role=PROBE)]
-
-
-@dataclass
-class Observed:
-    """What the student's code produced: one observation per case, plus guard findings."""
-
-    observations: list
-    uses: list[str] = field(default_factory=list)
-
-
-def resolve(path: str) -> Any:
-    """The object named by ``"package.module:attribute"``."""
-    module, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module), attr)
 
 
 class Check:
