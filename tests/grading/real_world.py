@@ -131,6 +131,38 @@ def sgd_momentum(w, dw, config=None):
     return w, config
 '''
 
+ADAM_EFFICIENT_EPSILON = '''
+def adam(x, dx, config=None):
+    """Kingma & Ba's "efficient" version: alpha_t, then epsilon before the correction."""
+    if config is None: config = {}
+    b1, b2 = config.setdefault('beta1', 0.9), config.setdefault('beta2', 0.999)
+    lr, eps = config.setdefault('learning_rate', 1e-3), config.setdefault('epsilon', 1e-8)
+    t = config.get('t', 0) + 1
+    m = b1 * config.get('m', np.zeros_like(x)) + (1 - b1) * dx
+    v = b2 * config.get('v', np.zeros_like(x)) + (1 - b2) * (dx * dx)
+    alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    config.update(m=m, v=v, t=t)
+    return x - alpha * m / (np.sqrt(v) + eps), config
+'''
+# t from 1, reset to 1 if a caller gives 0 (the max(t, 1) guard), used, then incremented
+ADAM_T_GUARDED = '''
+def adam(x, dx, config=None):
+    if config is None: config = {}
+    for key, value in [('learning_rate', 1e-3), ('beta1', 0.9), ('beta2', 0.999),
+                       ('epsilon', 1e-8), ('t', 1)]:
+        config.setdefault(key, value)
+    config['t'] = max(config['t'], 1)
+    config['m'] = config['beta1'] * config.get('m', 0 * x) + (1 - config['beta1']) * dx
+    config['v'] = config['beta2'] * config.get('v', 0 * x) + (1 - config['beta2']) * dx**2
+    mt = config['m'] / (1 - config['beta1'] ** config['t'])
+    vt = config['v'] / (1 - config['beta2'] ** config['t'])
+    config['t'] += 1
+    return x - config['learning_rate'] * mt / (np.sqrt(vt) + config['epsilon']), config
+'''
+RMSPROP_SLIDES_EPSILON = CS231N_TEMPLATE["rmsprop"].replace(
+    "(np.sqrt(config['cache']) + config['epsilon'])", "(np.sqrt(config['cache']) + 1e-7)")
+MOMENTUM_ADAMS_RATE = CS231N_TEMPLATE["sgd_momentum"].replace("1e-2", "1e-3")
+
 # -- assignment 6: dropout as CS231n students think of it --------------------------------
 
 DROPOUT_ABOVE_P = '''
@@ -212,6 +244,13 @@ STUDENTS = [
              "sgd_momentum": ("momentum-is-nesterov",)}),
     Student("real-bugs-2", "a2_optimizers", {"adam": ADAM_TWO_BUGS},
             {"adam": ("adam-no-bias-correction", "adam-epsilon-inside-sqrt")}),
+    Student("real-bugs-3", "a2_optimizers",
+            {"adam": ADAM_EFFICIENT_EPSILON, "rmsprop": RMSPROP_SLIDES_EPSILON,
+             "sgd_momentum": MOMENTUM_ADAMS_RATE},
+            {"adam": ("adam-efficient-epsilon",), "rmsprop": ("rmsprop-epsilon-hard-coded",),
+             "sgd_momentum": ("momentum-default-learning-rate",)}),
+    Student("real-bugs-4", "a2_optimizers", {"adam": ADAM_T_GUARDED},
+            {"adam": ("adam-t-incremented-after-use", "adam-t-starts-at-1")}),
     Student("real-dropout", "a6_regularization",
             {"dropout_forward": DROPOUT_ABOVE_P, "dropout_backward": DROPOUT_BACKWARD_IN_PLACE},
             {"dropout_forward": FULL, "dropout_backward": FULL}),
