@@ -196,19 +196,21 @@ class Check:
                 more = len(differences) - 1
                 messages.append(differences[0] + (f" (and {more} more)" if more else ""))
 
+        judged: set[str] = set()
         for case, exp, act in zip(cases, expected, actual, strict=True):
             if case.role != GRADED:
                 continue
             differences = self._differences(self._graded(exp), self._graded(act))
             if differences:
                 add(case.group, differences)
-            if isinstance(act, dict) and RAISED in act:
-                continue
             for key, title in self.apart.items():
-                if key in exp:
+                if key in exp and not (isinstance(act, dict) and RAISED in act):
+                    judged.add(title)
                     apart = self._differences({key: exp[key]}, {key: act.get(key)})
                     if apart:
                         add(title, [f"{case.group}: {apart[0]}"])
+        for title in set(self.groups(cases, expected)) & set(self.apart.values()) - judged:
+            add(title, ["not judged: your code raised on every case"])
         return failures
 
     def judge(self, cases: Sequence[Case], observed: Observed, *, hidden: bool) -> Verdict:

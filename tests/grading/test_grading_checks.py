@@ -222,3 +222,14 @@ def test_the_guard_leaves_the_optimizer_base_class_alone():
 def test_a_check_takes_the_objects_it_names():
     with pytest.raises(TypeError, match=r"check_rmsprop takes 1 argument\(s\) \(rmsprop\), got 2"):
         check_rmsprop(adam, adam)
+
+
+def test_code_that_always_raises_earns_nothing_not_even_a_sub_check_of_its_own():
+    from lecture7.grading.augmentation import check_hflip
+
+    def hflip(img):
+        raise NotImplementedError
+
+    assert check_hflip.cases(hidden=True)  # the inputs-unchanged sub-check exists
+    with pytest.raises(AssertionError, match="not judged: your code raised on every case"):
+        check_hflip(hflip, hidden=True, points=1)

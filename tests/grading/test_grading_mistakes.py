@@ -146,3 +146,17 @@ def test_registering_a_mistake_twice_or_with_a_bad_name_is_refused():
         mistake("adam", "Adam No Bias", "spaces")
     with pytest.raises(ValueError, match="keyword-only knobs"):
         variant(lambda w, dw, config=None, *, k=1: None, "some-name", "hint", target="x", j=2)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=ids)
+def test_the_release_stub_earns_nothing(check):
+    """What students start from raises NotImplementedError: no sub-check may pass."""
+    def stub(*args, **kwargs):
+        raise NotImplementedError
+
+    stubs = {t: (type(t, (), {"__init__": stub}) if t[0].isupper() else stub)
+             for t in check.targets}
+    for hidden in (False, True):
+        cases = check.cases(hidden=hidden, rng=np.random.default_rng(0))
+        verdict = check.judge(cases, check.observe(stubs, cases, guarded=True), hidden=hidden)
+        assert verdict.fraction == 0, verdict.report()
