@@ -10,9 +10,14 @@ student's code::
 
 The machinery, one idea per module:
 
-* :mod:`~lecture7.grading.core`: :class:`Check` and :class:`Case`: cases, run, judge, score;
-* :mod:`~lecture7.grading.compare`: what differs, by how much, where;
-* :mod:`~lecture7.grading.mistakes`: the catalogue of classic mistakes (real variants);
+* :mod:`~lecture7.grading.core`: :class:`Check`: cases, run, judge (and
+  :mod:`~lecture7.grading.cases`: :class:`Case`, diagnoses);
+* :mod:`~lecture7.grading.observe`: what student code returned, as plain data, and what
+  it did to its inputs; :mod:`~lecture7.grading.compare`: what differs, by how much, where;
+* :mod:`~lecture7.grading.verdict`: the report, and a part's score (the share of its
+  sub-checks that pass, visible and hidden: no gate);
+* :mod:`~lecture7.grading.mistakes`: the catalogue of real mistakes and accepted
+  conventions, recognised from the graded outputs, alone or combined;
 * :mod:`~lecture7.grading.guard`: quiet execution, detection of reference use;
 * :mod:`~lecture7.grading.wire`, :mod:`~lecture7.grading.probe`,
   :mod:`~lecture7.grading.trusted`, :mod:`~lecture7.grading.nbgrader_ext`:
@@ -23,7 +28,9 @@ The machinery, one idea per module:
 ``assignments/README.md`` explains how to add an assignment.
 """
 
-from lecture7.grading.core import Case, Check, Verdict
-from lecture7.grading.mistakes import Mistake, mistake, mistakes_for
+from lecture7.grading.core import Case, Check, diagnosis
+from lecture7.grading.mistakes import Mistake, mistake, mistakes_for, variant
+from lecture7.grading.verdict import Verdict, part_score
 
-__all__ = ["Case", "Check", "Mistake", "Verdict", "mistake", "mistakes_for"]
+__all__ = ["Case", "Check", "Mistake", "Verdict", "diagnosis", "mistake", "mistakes_for",
+           "part_score", "variant"]

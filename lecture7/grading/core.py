@@ -1,120 +1,56 @@
 """A graded comparison of a student's code with the lecture7 reference: :class:`Check`.
 
 A check is a pure function of what the student wrote: a test cell passes the
-student's function or class to it (``check_adam(adam)``); it never reads
-notebook globals or files. It is assembled from small parts, so that the same
-check runs in three places:
+student's function or class to it (``check_adam(adam)``); it never reads notebook
+globals or files. It is assembled from small parts, so that the same check runs in
+the student's notebook and, during autograding, half in the grader's process:
 
 1. **cases** (:class:`Case`): inputs as plain data, grouped into named sub-checks
-   ("several steps, state carried in config"); visible cases are fixed (one of
-   them worked out by hand), hidden cases are drawn at random;
-2. **run** ``run(objects, inputs) -> observation``: calls the student's code on
-   one case and records what it computed, as plain data (:mod:`~lecture7.grading.wire`);
-3. **judge**: runs the reference (and each catalogued mistake) through the same
-   ``run``, compares (:func:`~lecture7.grading.compare.compare`) and scores.
+   ("several steps, state carried in config"); visible cases are fixed (one of them
+   worked out by hand), hidden cases are drawn at random. :func:`diagnosis` adds
+   ungraded cases that localise a bug ("step 1 is right, later steps are not");
+2. **run** ``run(objects, inputs) -> observation``: calls the student's code on one
+   case and records what it returned, as plain data (:mod:`~lecture7.grading.observe`);
+3. **judge**: runs the reference through the same ``run`` and compares; when the
+   student's code is wrong, tries the catalogued conventions (right, computed
+   differently: accepted with a note), then the mistakes, alone and combined, on the
+   graded outputs; when none matches, reports the diagnoses that fire.
 
 In a student's notebook all three happen in the kernel (``__call__``). During
-autograding, :mod:`lecture7.grading.nbgrader_ext` does 1 and 3 in the grader's
-own process and only 2 in the student's kernel, so nothing the notebook does
-can change a grade except what its functions compute.
-
-Scoring: each group of cases is worth the same. A call without ``points`` is a
-gate (all must pass, else ``AssertionError``); a call with ``points`` returns
-``points * passed groups / groups``, nbgrader's partial credit. Code that matches a
-catalogued mistake, or that uses the reference, scores 0.
+autograding, :mod:`lecture7.grading.nbgrader_ext` does 1 and 3 in the grader's own
+process and only 2 in the student's kernel. Scores: :mod:`lecture7.grading.verdict`.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
+import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from lecture7.grading.cases import (
+    CONTROL,
+    GRADED,
+    PROBE,
+    VISIBLE_SEED,
+    Case,
+    Observed,
+    diagnosis,
+    resolve,
+)
 from lecture7.grading.compare import compare
 from lecture7.grading.guard import ReferenceGuard, quiet
-from lecture7.grading.mistakes import Mistake
+from lecture7.grading.mistakes import Mistake, mistakes_for
+from lecture7.grading.observe import MODIFIED, NOTES
+from lecture7.grading.verdict import Verdict
 
-__all__ = ["VISIBLE_SEED", "Case", "Check", "Observed", "Verdict"]
+__all__ = ["VISIBLE_SEED", "Case", "Check", "Observed", "diagnosis"]
 
-#: Seed of the visible cases: students see the same inputs on every run.
-VISIBLE_SEED = 231
 RAISED = "raised"
-
-
-@dataclass(frozen=True)
-class Case:
-    """One test input: ``group`` names the sub-check it belongs to.
-
-    ``expected`` is a complete expected observation worked out by hand (visible
-    cases); without it the expected observation is the reference's.
-    """
-
-    group: str
-    inputs: dict
-    expected: dict | None = None
-
-
-@dataclass
-class Observed:
-    """What the student's code produced: one observation per case, plus guard findings."""
-
-    observations: list
-    uses: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Verdict:
-    """The outcome of one check call: passed and failed groups, mistakes, problems."""
-
-    check: str
-    hidden: bool
-    groups: list[str]
-    failures: dict[str, list[str]] = field(default_factory=dict)
-    mistakes: list[Mistake] = field(default_factory=list)
-    problem: str | None = None
-
-    @property
-    def fraction(self) -> float:
-        """Share of the points earned, in [0, 1]."""
-        if self.problem or self.mistakes or not self.groups:
-            return 0.0
-        return (len(self.groups) - len(self.failures)) / len(self.groups)
-
-    def score(self, points: float) -> float:
-        """``points`` times :attr:`fraction`, rounded to 4 decimals."""
-        return round(points * self.fraction, 4)
-
-    def report(self, points: float | None = None) -> str:
-        """The feedback text: one line per group, the mistake or problem, the score."""
-        kind = "hidden tests" if self.hidden else "visible tests"
-        head = f"check_{self.check} ({kind})"
-        if self.problem:
-            lines = [f"{head}: no points. {self.problem}"]
-        else:
-            failed = len(self.failures)
-            status = "all passed" if not failed else f"{failed} of {len(self.groups)} checks failed"
-            lines = [f"{head}: {status}"]
-            for group in self.groups:
-                if group in self.failures:
-                    lines.append(f"  FAILED {group}:")
-                    lines += [f"      {message}" for message in self.failures[group]]
-                else:
-                    lines.append(f"  passed {group}")
-            for m in self.mistakes:
-                lines.append(f"  This is the known mistake '{m.name}': {m.hint}")
-        if points is not None:
-            lines.append(f"  Score: {self.score(points):g} of {points:g} points.")
-        return "\n".join(lines)
-
-
-def resolve(path: str) -> Any:
-    """The object named by ``"package.module:attribute"``."""
-    module, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module), attr)
+#: Observations judged as a sub-check of their own, across all cases, by default.
+APART = {MODIFIED: "leaves the caller's inputs as they were"}
 
 
 class Check:
@@ -122,40 +58,62 @@ class Check:
 
     Args:
         name: what is checked (``"adam"``); test cells call ``check_<name>``.
-        targets: the names students give their code, in argument order (``("adam",)``).
-        references: target -> ``"module:attribute"`` of its reference implementation.
         run: ``run(objects, inputs) -> observation``; ``objects`` maps target names
-            to implementations (the student's, the reference's or a mistake's).
+            to implementations (the student's, the reference's or a variant's).
         visible, hidden: ``cases(rng) -> list[Case]``.
+        reference: ``"module:attribute"`` of the reference implementation, or a dict
+            target -> path when the check takes several objects.
+        targets: the names students give their code, in argument order (default:
+            ``(name,)``, or the keys of ``reference``).
+        mistakes: the module of :mod:`lecture7.grading.mistakes` whose variants of
+            the targets to recognise (or the variants themselves).
+        forbidden: modules students must not run (default: the reference's module,
+            unless it is an adapter in ``lecture7.grading``); ``allowed`` and
+            ``forbidden_builtins``: see :class:`~lecture7.grading.guard.ReferenceGuard`.
         rtol, atol: tolerance of numeric comparisons.
-        forbidden, allowed, forbidden_builtins: see :class:`~lecture7.grading.guard.ReferenceGuard`.
-        mistakes: the catalogued variants to recognise.
+        apart: observation keys judged as a sub-check of their own (key -> its title).
     """
 
-    def __init__(self, name: str, *, targets: Sequence[str], references: Mapping[str, str],
-                 run: Callable[[Mapping[str, Any], dict], dict],
+    def __init__(self, name: str, *, run: Callable[[Mapping[str, Any], dict], dict],
                  visible: Callable[[np.random.Generator], list[Case]],
                  hidden: Callable[[np.random.Generator], list[Case]],
-                 rtol: float = 1e-6, atol: float = 1e-12, forbidden: Sequence[str] = (),
+                 reference: str | Mapping[str, str], targets: Sequence[str] | None = None,
+                 mistakes: str | Sequence[Mistake] = (), forbidden: Sequence[str] | None = None,
                  allowed: Sequence[str] = (), forbidden_builtins: str | None = None,
-                 mistakes: Sequence[Mistake] = ()) -> None:
-        if set(references) != set(targets):
-            raise ValueError(f"check {name!r}: references {sorted(references)} do not match "
-                             f"targets {list(targets)}")
-        self.name, self.targets, self.references = name, tuple(targets), dict(references)
+                 rtol: float = 1e-6, atol: float = 1e-12,
+                 apart: Mapping[str, str] | None = None) -> None:
+        if isinstance(reference, str):
+            targets = tuple(targets or (name,))
+            if len(targets) != 1:
+                raise ValueError(f"check {name!r}: one reference for targets {list(targets)}")
+            reference = {targets[0]: reference}
+        self.targets = tuple(targets or reference)
+        if set(reference) != set(self.targets):
+            raise ValueError(f"check {name!r}: references {sorted(reference)} do not match "
+                             f"targets {list(self.targets)}")
+        self.name, self.references = name, dict(reference)
         self.run, self._visible, self._hidden = run, visible, hidden
         self.rtol, self.atol = rtol, atol
+        if forbidden is None:
+            forbidden = tuple(dict.fromkeys(
+                p.partition(":")[0] for p in self.references.values()
+                if not p.startswith("lecture7.grading")))
         self.forbidden, self.allowed = tuple(forbidden), tuple(allowed)
         self.forbidden_builtins = forbidden_builtins
-        self.mistakes = tuple(mistakes)
-        unknown = [m.name for m in self.mistakes if m.target not in self.targets]
+        self.apart = dict(APART if apart is None else apart)
+        if isinstance(mistakes, str):
+            mistakes = [m for t in self.targets for m in mistakes_for(mistakes, t)]
+        self.variants = tuple(mistakes)
+        unknown = [m.name for m in self.variants if m.target not in self.targets]
         if unknown:
             raise ValueError(f"check {name!r}: mistakes {unknown} are not about {self.targets}")
+        self.mistakes = tuple(m for m in self.variants if not m.accepted)
+        self.conventions = tuple(m for m in self.variants if m.accepted)
 
     def __repr__(self) -> str:
         return f"<Check check_{self.name}({', '.join(self.targets)})>"
 
-    # -- the three parts -----------------------------------------------------------
+    # -- cases, run, expected --------------------------------------------------------
 
     def cases(self, *, hidden: bool, rng: np.random.Generator | None = None) -> list[Case]:
         """The visible cases (fixed), or the hidden ones drawn with ``rng``."""
@@ -197,54 +155,130 @@ class Check:
         computed = iter(self.observe(self.reference_objects(), need, guarded=False).observations)
         return [c.expected if c.expected is not None else next(computed) for c in cases]
 
+    def _of(self, variant: Mistake, cases: Sequence[Case]) -> list:
+        objects = {**self.reference_objects(), variant.target: variant.impl}
+        return self.observe(objects, cases, guarded=False).observations
+
+    # -- judging ---------------------------------------------------------------------
+
+    def _graded(self, observation: dict) -> dict:
+        return {k: v for k, v in observation.items() if k not in self.apart and k != NOTES}
+
     def _differences(self, expected: Any, actual: Any) -> list[str]:
         if isinstance(actual, dict) and RAISED in actual:
             return [f"your code raised {actual[RAISED]}"]
         return [str(m) for m in compare(expected, actual, rtol=self.rtol, atol=self.atol)]
 
-    def recognise(self, cases: Sequence[Case], observations: Sequence) -> list[Mistake]:
-        """The catalogued mistakes whose output equals ``observations`` on every case."""
-        found = []
-        for m in self.mistakes:
-            objects = {**self.reference_objects(), m.target: m.impl}
-            theirs = self.observe(objects, cases, guarded=False).observations
-            if all(self._agree(t, o) for t, o in zip(theirs, observations, strict=True)):
-                found.append(m)
-        return found
-
-    def _agree(self, theirs: Any, ours: Any) -> bool:
-        """Same outputs, or the same kind of exception (a mistake may raise where the
-        reference does not, e.g. an empty ``randint`` range: the student's code then
-        raises in the same place)."""
+    def _agree(self, theirs: Any, ours: Any, apart: Sequence[str] = ()) -> bool:
+        """Same graded outputs (and ``apart`` observations), or the same kind of exception
+        (a mistake may raise where the reference does not, e.g. an empty ``randint`` range)."""
         raised = [isinstance(x, dict) and RAISED in x for x in (theirs, ours)]
         if any(raised):
             return all(raised) and _exception_type(theirs[RAISED]) == _exception_type(ours[RAISED])
-        return not self._differences(theirs, ours)
+        keys = [k for k in apart if k in theirs or k in ours]
+        return not self._differences({**self._graded(theirs), **{k: theirs.get(k) for k in keys}},
+                                     {**self._graded(ours), **{k: ours.get(k) for k in keys}})
+
+    def groups(self, cases: Sequence[Case], expected: Sequence) -> list[str]:
+        """The sub-checks: the groups of the graded cases, then the ``apart`` ones observed."""
+        graded = [(c, e) for c, e in zip(cases, expected, strict=True) if c.role == GRADED]
+        observed = {k for _, e in graded if isinstance(e, dict) for k in e}
+        return (list(dict.fromkeys(c.group for c, _ in graded))
+                + [title for key, title in self.apart.items() if key in observed])
+
+    def _failures(self, cases: Sequence[Case], expected: Sequence,
+                  actual: Sequence) -> dict[str, list[str]]:
+        failures: dict[str, list[str]] = {}
+
+        def add(group: str, differences: list[str]) -> None:
+            messages = failures.setdefault(group, [])
+            if len(messages) < 2 and differences[0] not in messages:
+                more = len(differences) - 1
+                messages.append(differences[0] + (f" (and {more} more)" if more else ""))
+
+        judged: set[str] = set()
+        for case, exp, act in zip(cases, expected, actual, strict=True):
+            if case.role != GRADED:
+                continue
+            differences = self._differences(self._graded(exp), self._graded(act))
+            if differences:
+                add(case.group, differences)
+            for key, title in self.apart.items():
+                if key in exp and not (isinstance(act, dict) and RAISED in act):
+                    judged.add(title)
+                    apart = self._differences({key: exp[key]}, {key: act.get(key)})
+                    if apart:
+                        add(title, [f"{case.group}: {apart[0]}"])
+        for title in set(self.groups(cases, expected)) & set(self.apart.values()) - judged:
+            add(title, ["not judged: your code raised on every case"])
+        return failures
 
     def judge(self, cases: Sequence[Case], observed: Observed, *, hidden: bool) -> Verdict:
-        """Compare ``observed`` with the expected observations and score it."""
-        groups = list(dict.fromkeys(c.group for c in cases))
-        verdict = Verdict(self.name, hidden, groups)
+        """Compare ``observed`` with the expected observations, and explain failures."""
+        expected = self.expected(cases)
+        verdict = Verdict(self.name, hidden, self.groups(cases, expected))
         if observed.uses:
             what = "; ".join(observed.uses[:2])
             verdict.problem = (f"Your code uses the reference implementation ({what}). "
                                "Write the computation yourself: this part gets no points.")
+            verdict.delegated = True
             return verdict
-        if len(observed.observations) != len(cases):
+        actual = observed.observations
+        if len(actual) != len(cases) or not all(isinstance(a, dict) for a in actual):
             verdict.problem = "The results of your code could not be read."
             return verdict
-        for case, exp, act in zip(cases, self.expected(cases), observed.observations, strict=True):
-            differences = self._differences(exp, act)
-            if differences:
-                messages = verdict.failures.setdefault(case.group, [])
-                if len(messages) < 2 and differences[0] not in messages:
-                    messages.append(differences[0] + (f" (and {len(differences) - 1} more)"
-                                                      if len(differences) > 1 else ""))
+        notes = [n[:200] for a in actual for n in a.get(NOTES, ()) if isinstance(n, str)][:5]
+        verdict.failures = self._failures(cases, expected, actual)
+        if set(verdict.failures) - set(self.apart.values()):
+            for convention in self.conventions:
+                theirs = self._of(convention, cases)
+                if all(self._agree(t, a) for t, a in zip(theirs, actual, strict=True)):
+                    expected = theirs
+                    verdict.failures = self._failures(cases, expected, actual)
+                    notes.append(convention.hint)
+                    break
         if verdict.failures:
-            verdict.mistakes = self.recognise(cases, observed.observations)
+            # what the code did to its inputs can be the mistake (q = grad; q -= ...)
+            touched = [MODIFIED] if self.apart.get(MODIFIED) in verdict.failures else []
+            found, verdict.together = self.recognise(cases, actual, touched)
+            verdict.mistakes = [m for m in found if not m.accepted]
+            notes += [m.hint for m in found if m.accepted]
+            if not found:
+                verdict.hints = self._hints(cases, expected, actual)
+        verdict.notes = list(dict.fromkeys(notes))
         return verdict
 
-    # -- in the notebook -----------------------------------------------------------
+    def recognise(self, cases: Sequence[Case], actual: Sequence,
+                  apart: Sequence[str] = ()) -> tuple[list[Mistake], bool]:
+        """The catalogued mistakes whose graded outputs (and the ``apart`` observations
+        the student got wrong) equal ``actual`` on every case: single mistakes first, then
+        up to three variants of one model at once."""
+        def matches(variant: Mistake) -> bool:
+            theirs = self._of(variant, cases)
+            return all(self._agree(t, a, apart) for t, a in zip(theirs, actual, strict=True))
+
+        singles = [m for m in self.mistakes if matches(m)]
+        if singles:
+            return singles, False
+        knobbed = [m for m in self.variants if m.model is not None]
+        for size in (2, 3):
+            for combo in itertools.combinations(knobbed, size):
+                if all(m.accepted for m in combo):
+                    continue
+                combined = combo[0].combine(combo[1:])
+                if combined is not None and matches(combined):
+                    return list(combo), True
+        return [], False
+
+    def _hints(self, cases: Sequence[Case], expected: Sequence, actual: Sequence) -> list[str]:
+        results: dict[str, dict[str, list[bool]]] = {}
+        for case, exp, act in zip(cases, expected, actual, strict=True):
+            if case.role in (CONTROL, PROBE):
+                roles = results.setdefault(case.group, {CONTROL: [], PROBE: []})
+                roles[case.role].append(self._agree(exp, act))
+        return [hint for hint, r in results.items() if all(r[CONTROL]) and not all(r[PROBE])]
+
+    # -- in the notebook -----------------------------------------------------------------
 
     def bind(self, students: Sequence[Any]) -> dict[str, Any]:
         """Target name -> the student's object, checking there is one of each."""
@@ -257,19 +291,24 @@ class Check:
                  points: float | None = None) -> float | None:
         """Check the student's code here and now (in the notebook's kernel).
 
-        Without ``points``: returns None when every check passes, else raises
-        ``AssertionError`` saying what is wrong. With ``points``: prints what was
-        lost and returns the score (raising when it is 0).
+        Without ``points``: prints the report when every check passes, else raises
+        ``AssertionError`` with it. With ``points``: prints the report and returns
+        the score (raising when it is 0).
         """
         __tracebackhide__ = True  # IPython and pytest show the message, not this frame
         cases = self.cases(hidden=hidden)
         observed = self.observe(self.bind(students), cases, guarded=True)
         verdict = self.judge(cases, observed, hidden=hidden)
         report = verdict.report(points)
-        if verdict.fraction == 0 or (points is None and verdict.fraction < 1):
+        if points is None:
+            if verdict.problem or verdict.failures:
+                raise AssertionError(report)
+            print(report)
+            return None
+        if verdict.score(points) == 0:
             raise AssertionError(report)
         print(report)
-        return None if points is None else verdict.score(points)
+        return verdict.score(points)
 
 
 def _exception_type(raised: Any) -> str:

@@ -1,4 +1,4 @@
-"""Checks of assignment 5 (ensembles): prediction averaging, weight averaging, snapshots.
+"""Checks of assignment 5 (ensembles), part 1: prediction averaging and weight averaging.
 
 Test cells call them with the student's code::
 
@@ -14,10 +14,14 @@ Test cells call them with the student's code::
 * ``check_ema_update`` and ``check_polyak_update`` run one update, or a chain of
   updates, on NumPy arrays and on torch tensors on the default device, against
   :func:`lecture7.ensembles.ema_update` and :func:`~lecture7.ensembles.polyak_update`;
-* ``check_snapshot_collector`` "trains" a small model (in-place updates of its
-  parameters and buffers, as an optimizer does), calls ``collector.step(model)``
-  after every update and compares the snapshots with
-  :class:`lecture7.ensembles.SnapshotCollector`.
+Snapshot ensembles: :mod:`lecture7.grading.snapshots`.
+
+**What is graded**: the ensemble's probabilities, and each model's train/eval flag
+afterwards (restored); the new average (chained over several updates), returned as the
+kind of array it was given (a NumPy array, or a tensor on the inputs' device) and, as a
+sub-check of its own, the value left as it was. **Accepted without loss**: a stable
+softmax written out or ``torch.softmax``, ``torch.no_grad()``; the average updated in
+place and returned (``torch.optim.swa_utils`` does it); ``torch.lerp`` or the formula.
 """
 
 from __future__ import annotations
@@ -30,35 +34,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lecture7.device import default_device
 from lecture7.grading.core import Case, Check
-from lecture7.grading.mistakes import mistakes_for
+from lecture7.grading.observe import (
+    MODIFIED,
+    NONE,
+    array,
+    modified,
+    note,
+    returned,
+    snapshot,
+    tensor,
+)
 
-__all__ = ["check_ema_update", "check_ensemble_predict", "check_polyak_update",
-           "check_snapshot_collector"]
+__all__ = ["check_ema_update", "check_ensemble_predict", "check_polyak_update"]
 
 #: Students must not run the reference (nor the schedule helpers it uses).
 FORBIDDEN = ("lecture7.ensembles", "lecture7.schedules")
-CHANGED = "inputs modified in place"
-NO_CHANGE = "none"
 PROBS = "probabilities"
 MODES = "each model's training flag afterwards"
 RETURNS = "returns"
-SAVED = "step(model) returned True after the updates"
-
-
-def _device_dtype() -> tuple[torch.device, torch.dtype]:
-    device = default_device()
-    return device, torch.float32 if device.type == "mps" else torch.float64
-
-
-def _array(x: Any, what: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    try:
-        return np.array(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} is a {type(x).__name__}, not an array of numbers") from None
 
 
 # -- ensemble prediction --------------------------------------------------------------------------
@@ -69,15 +63,10 @@ class Member(nn.Module):
 
     def __init__(self, arrays: Mapping[str, np.ndarray], training: bool) -> None:
         super().__init__()
-        device, dtype = _device_dtype()
-
-        def tensor(name: str) -> torch.Tensor:
-            return torch.tensor(np.asarray(arrays[name]), dtype=dtype, device=device)
-
         for name in ("w1", "b1", "gamma", "beta", "w2", "b2"):
-            setattr(self, name, nn.Parameter(tensor(name)))
-        self.register_buffer("running_mean", tensor("running_mean"))
-        self.register_buffer("running_var", tensor("running_var"))
+            setattr(self, name, nn.Parameter(tensor(arrays[name])))
+        self.register_buffer("running_mean", tensor(arrays["running_mean"]))
+        self.register_buffer("running_var", tensor(arrays["running_var"]))
         self.train(training)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -96,14 +85,13 @@ def _member(rng: np.random.Generator, d: int, h: int, k: int, scale: float = 1.0
 
 def run_ensemble_predict(objects: Mapping[str, Any], inputs: dict) -> dict:
     """ensemble_predict(models, x) on tensors; the probabilities, or the models' modes."""
-    device, dtype = _device_dtype()
     models = [Member(arrays, training) for arrays, training in
               zip(inputs["members"], inputs["training"], strict=True)]
-    x = torch.tensor(np.asarray(inputs["x"]), dtype=dtype, device=device)
+    x = tensor(inputs["x"])
     probs = objects["ensemble_predict"](list(models), x)
     if inputs["observe"] == MODES:
         return {MODES: [bool(m.training) for m in models]}
-    return {PROBS: _array(probs, "the result")}
+    return {PROBS: array(probs, "the result")}
 
 
 def _ensemble_case(group: str, rng: np.random.Generator, *, m: int, k: int, n: int = 6,
@@ -153,48 +141,37 @@ def _ensemble_hidden(rng: np.random.Generator) -> list[Case]:
 # -- EMA and Polyak updates ------------------------------------------------------------------------
 
 
-def _kind(result: Any, device: torch.device | None) -> str:
-    """What a function returned: a NumPy array, or a torch tensor on the inputs' device."""
-    if isinstance(result, torch.Tensor):
-        return "a torch tensor" + (" on the inputs' device" if result.device == device
-                                   else f" on {result.device}")
-    if isinstance(result, np.ndarray):
-        return "a NumPy array"
-    return f"a {type(result).__name__}"
-
-
 def _averaging_runner(name: str, hyper: str) -> Callable[[Mapping[str, Any], dict], dict]:
-    """Run ``name(average, value, <hyper>=...)`` over the case's values, chaining averages."""
+    """Run ``name(average, value, <hyper>=...)`` over the case's values, chaining averages.
+
+    The average updated in place and returned is accepted (the caller takes the result,
+    as ``torch.optim.swa_utils`` does); the value must be left as it was."""
 
     def run(objects: Mapping[str, Any], inputs: dict) -> dict:
         update = objects[name]
-        device, dtype = _device_dtype()
-        torch_inputs = inputs["kind"] == "torch"
+        as_tensor = inputs["kind"] == "torch"
 
         def make(a: np.ndarray) -> Any:
-            if torch_inputs:
-                return torch.tensor(np.asarray(a), dtype=dtype, device=device)
-            return np.array(a, dtype=np.float64)
+            return tensor(a) if as_tensor else np.array(a, dtype=np.float64)
 
-        average, results, kinds, changed = make(inputs["average"]), [], [], []
+        average, results, kinds, changed = make(inputs["average"]), [], [], NONE
+        observation: dict[str, Any] = {}
         for k, value in enumerate(inputs["values"]):
             value = make(value)
-            before = [average.clone() if torch_inputs else average.copy(),
-                      value.clone() if torch_inputs else value.copy()]
+            before = [snapshot(average), snapshot(value)]
             argument = inputs[hyper] + k if hyper == "n" else inputs[hyper]
             result = update(average, value, **{hyper: argument})
-            for label, now, then in zip(("average", "value"), (average, value), before,
-                                        strict=True):
-                same = torch.equal(now, then) if torch_inputs else np.array_equal(now, then)
-                if not same and label not in changed:
-                    changed.append(label)
-            kinds.append(_kind(result, value.device if torch_inputs else None))
-            results.append(_array(result, f"{name}'s result"))
+            if modified(("average",), before[:1], (average,)) != NONE:
+                note(observation, "the average was updated in place and returned: accepted")
+            if changed == NONE:
+                changed = modified(("value",), before[1:], (value,))
+            kinds.append(returned(result, value))
+            results.append(array(result, f"{name}'s result"))
             average = make(results[-1])
-        return {"new average" if len(results) == 1 else "average after each update":
-                results[0] if len(results) == 1 else np.stack(results),
-                RETURNS: ", ".join(sorted(set(kinds))),
-                CHANGED: ", ".join(changed) or NO_CHANGE}
+        key = "new average" if len(results) == 1 else "average after each update"
+        observation.update({key: results[0] if len(results) == 1 else np.stack(results),
+                            RETURNS: ", ".join(sorted(set(kinds))), MODIFIED: changed})
+        return observation
 
     return run
 
@@ -206,8 +183,8 @@ def _averaging_case(group: str, kind: str, average: Any, values: list, hyper: st
     exp = None
     if expected is not None:
         exp = {"new average": np.array(expected),
-               RETURNS: "a NumPy array" if kind == "numpy" else "a torch tensor on the inputs' device",
-               CHANGED: NO_CHANGE}
+               RETURNS: "a NumPy array" if kind == "numpy" else "a torch tensor on the input's device",
+               MODIFIED: NONE}
     return Case(group, inputs, exp)
 
 
@@ -268,117 +245,15 @@ def _polyak_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# -- snapshot collection -----------------------------------------------------------------------------
-
-
-class TinyModel(nn.Module):
-    """Two parameters and two buffers (a float one and an integer counter), as batch norm has."""
-
-    def __init__(self, shapes: Mapping[str, tuple]) -> None:
-        super().__init__()
-        device, dtype = _device_dtype()
-        self.weight = nn.Parameter(torch.zeros(shapes["weight"], dtype=dtype, device=device))
-        self.bias = nn.Parameter(torch.zeros(shapes["bias"], dtype=dtype, device=device))
-        self.register_buffer("running_mean",
-                             torch.zeros(shapes["running_mean"], dtype=dtype, device=device))
-        self.register_buffer("num_batches_tracked",
-                             torch.zeros((), dtype=torch.long, device=device))
-
-
-def _state(snapshot: Any, k: int) -> dict:
-    if isinstance(snapshot, nn.Module):
-        snapshot = snapshot.state_dict()
-    if not isinstance(snapshot, Mapping):
-        raise TypeError(f"snapshots[{k}] is a {type(snapshot).__name__}, not a dict of tensors "
-                        "(a copy of model.state_dict())")
-    return {str(key): _array(value, f"snapshots[{k}][{key!r}]") for key, value in snapshot.items()}
-
-
-def run_snapshot_collector(objects: Mapping[str, Any], inputs: dict) -> dict:
-    """Update a TinyModel in place step by step, calling collector.step(model) after each."""
-    cls = objects["SnapshotCollector"]
-    kwargs = {"cycle_length": inputs["cycle_length"]}
-    if inputs["cycle_mult"] is not None:
-        kwargs["cycle_mult"] = inputs["cycle_mult"]
-    collector = cls(**kwargs)
-    deltas = inputs["deltas"]
-    model = TinyModel({name: np.asarray(d).shape for name, d in deltas[0].items()})
-    saved = []
-    for t, delta in enumerate(deltas):
-        with torch.no_grad():  # what optimizer.step() and a forward pass in training mode do
-            for name, tensor in [*model.named_parameters(), ("running_mean", model.running_mean)]:
-                tensor.add_(torch.as_tensor(np.asarray(delta[name]), dtype=tensor.dtype,
-                                            device=tensor.device))
-            model.num_batches_tracked += 1
-        if collector.step(model):
-            saved.append(t)
-    steps = [int(s) for s in collector.snapshot_steps]
-    snapshots = [_state(s, k) for k, s in enumerate(collector.snapshots)]
-    return {SAVED: saved, "snapshot_steps": steps, "snapshots": snapshots}
-
-
-SHAPES = {"weight": (2, 2), "bias": (2,), "running_mean": (2,)}
-
-
-def _snapshot_case(group: str, rng: np.random.Generator | None, steps: int, cycle_length: int,
-                   cycle_mult: int | None = None, expected: dict | None = None) -> Case:
-    if rng is None:  # step t adds t + 1 to every entry
-        deltas = [{name: np.full(shape, t + 1.0) for name, shape in SHAPES.items()}
-                  for t in range(steps)]
-    else:
-        deltas = [{name: rng.standard_normal(shape) for name, shape in SHAPES.items()}
-                  for _ in range(steps)]
-    return Case(group, {"cycle_length": cycle_length, "cycle_mult": cycle_mult,
-                        "deltas": deltas}, expected)
-
-
-def _snapshot_visible(rng: np.random.Generator) -> list[Case]:
-    # cycles [0, 1], [2, 5], [6, 13]: snapshots after steps 1 and 5 of 8. Step t adds t + 1,
-    # so after step t every entry is 1 + 2 + ... + (t + 1): 3 after step 1, 21 after step 5;
-    # num_batches_tracked counts the updates: 2 and 6.
-    def snap(value: float, count: int) -> dict:
-        out: dict[str, Any] = {name: np.full(shape, value) for name, shape in SHAPES.items()}
-        out["num_batches_tracked"] = np.array(float(count))
-        return out
-
-    expected = {SAVED: [1, 5], "snapshot_steps": [1, 5], "snapshots": [snap(3, 2), snap(21, 6)]}
-    return [_snapshot_case("8 updates, cycle_length=2, cycle_mult=2, by hand", None, 8, 2, 2,
-                           expected),
-            _snapshot_case("12 random updates, cycle_length=4", rng, 12, 4)]
-
-
-def _snapshot_hidden(rng: np.random.Generator) -> list[Case]:
-    length = int(rng.integers(2, 6))
-    return [
-        _snapshot_case("cycle_mult = 1 (the default): several cycles", rng,
-                       length * int(rng.integers(3, 5)), length),
-        _snapshot_case("cycle_mult > 1", rng, 2 * (1 + 2 + 4) + 1, 2, 2),
-        _snapshot_case("cycle_mult > 1", rng, 3 * (1 + 3) + 2, 3, 3),
-        _snapshot_case("a last cycle cut short gives no snapshot", rng, 3 * 4 + 2, 4, 1),
-        _snapshot_case("edge cases: cycle_length = 1 (every step), fewer steps than a cycle",
-                       rng, 4, 1),
-        _snapshot_case("edge cases: cycle_length = 1 (every step), fewer steps than a cycle",
-                       rng, 3, 5),
-    ]
-
-
 check_ensemble_predict = Check(
-    "ensemble_predict", targets=("ensemble_predict",),
-    references={"ensemble_predict": "lecture7.ensembles:ensemble_predict"},
+    "ensemble_predict", reference="lecture7.ensembles:ensemble_predict",
     run=run_ensemble_predict, visible=_ensemble_visible, hidden=_ensemble_hidden,
-    rtol=1e-6, atol=1e-10, forbidden=FORBIDDEN,
-    mistakes=mistakes_for("ensembles", "ensemble_predict"))
+    rtol=1e-6, atol=1e-10, forbidden=FORBIDDEN, mistakes="ensembles")
 check_ema_update = Check(
-    "ema_update", targets=("ema_update",), references={"ema_update": "lecture7.ensembles:ema_update"},
+    "ema_update", reference="lecture7.ensembles:ema_update",
     run=_averaging_runner("ema_update", "decay"), visible=_ema_visible, hidden=_ema_hidden,
-    forbidden=FORBIDDEN, mistakes=mistakes_for("ensembles", "ema_update"))
+    forbidden=FORBIDDEN, mistakes="ensembles")
 check_polyak_update = Check(
-    "polyak_update", targets=("polyak_update",),
-    references={"polyak_update": "lecture7.ensembles:polyak_update"},
+    "polyak_update", reference="lecture7.ensembles:polyak_update",
     run=_averaging_runner("polyak_update", "n"), visible=_polyak_visible, hidden=_polyak_hidden,
-    forbidden=FORBIDDEN, mistakes=mistakes_for("ensembles", "polyak_update"))
-check_snapshot_collector = Check(
-    "snapshot_collector", targets=("SnapshotCollector",),
-    references={"SnapshotCollector": "lecture7.ensembles:SnapshotCollector"},
-    run=run_snapshot_collector, visible=_snapshot_visible, hidden=_snapshot_hidden,
-    forbidden=FORBIDDEN, mistakes=mistakes_for("ensembles", "SnapshotCollector"))
+    forbidden=FORBIDDEN, mistakes="ensembles")

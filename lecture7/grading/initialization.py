@@ -1,4 +1,4 @@
-"""Checks of assignment 1 (weight initialization): fans, Xavier and Kaiming, the experiment.
+"""Checks of assignment 1 (weight initialization), part 1: fans, Xavier and Kaiming.
 
 Test cells call them with the student's code::
 
@@ -10,10 +10,13 @@ The formulas (``check_fan_in_and_fan_out``, ``check_xavier_std``,
 ``check_xavier_bound``) are compared with :mod:`lecture7.init.formulas`; the
 NumPy samplers (``check_xavier_normal``, ``check_kaiming_normal``) draw from a
 ``np.random.Generator`` in the same state as the reference's, so their weights
-are compared exactly; ``check_layer_stds`` runs the student's forward pass of the
-lecture's deep network on weights drawn by a given initializer and compares the
-per-layer standard deviations with :func:`lecture7.init.activation_statistics`
-(CPU, float32, as the library's experiment).
+are compared exactly. The activation experiment: :mod:`lecture7.grading.initialization_experiment`.
+
+**What is graded**: the returned numbers (``fan_in``, ``fan_out``, the std, the bound)
+and the sampled weights. **Accepted without loss**: Python or NumPy numbers, a 0-d
+tensor, a list instead of a tuple, ``math`` or ``np``; for the samplers, any call that
+draws the same numbers from the generator (``rng.normal(0, std, shape)`` or
+``std * rng.standard_normal(shape)``), a float32 or float64 array.
 """
 
 from __future__ import annotations
@@ -23,30 +26,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import torch
 
-from lecture7.grading.convert import number
 from lecture7.grading.core import Case, Check
-from lecture7.grading.mistakes import mistakes_for
-from lecture7.init import activation_statistics
+from lecture7.grading.observe import array, number, pair
 
-__all__ = ["check_fan_in_and_fan_out", "check_kaiming_normal", "check_layer_stds",
-           "check_xavier_bound", "check_xavier_normal", "check_xavier_std",
-           "reference_layer_stds"]
+__all__ = ["check_fan_in_and_fan_out", "check_kaiming_normal", "check_xavier_bound",
+           "check_xavier_normal", "check_xavier_std"]
 
 #: Students must not run the reference (lecture7.init) nor torch's initializers.
 FORBIDDEN = ("lecture7.init", "torch.nn.init")
-
-
-def _array(x: Any, what: str) -> np.ndarray:
-    if hasattr(x, "detach"):  # a torch tensor
-        x = x.detach().cpu().numpy()
-    if not isinstance(x, np.ndarray | list | tuple):
-        raise TypeError(f"{what} is a {type(x).__name__}; expected a NumPy array")
-    try:
-        return np.array(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} is a {type(x).__name__}, not an array of numbers") from None
 
 
 # -- fans ---------------------------------------------------------------------------------
@@ -57,12 +45,9 @@ def run_fans(objects: Mapping[str, Any], inputs: dict) -> dict:
     fans = objects["fan_in_and_fan_out"]
     fan_in, fan_out = [], []
     for shape in inputs["shapes"]:
-        result = fans(tuple(shape))
-        if not isinstance(result, tuple | list) or len(result) != 2:
-            raise TypeError(f"fan_in_and_fan_out returned {type(result).__name__}; "
-                            "expected a pair (fan_in, fan_out)")
-        fan_in.append(number(result[0], "fan_in"))
-        fan_out.append(number(result[1], "fan_out"))
+        fi, fo = pair(fans(tuple(shape)), "fan_in_and_fan_out", ("fan_in", "fan_out"))
+        fan_in.append(number(fi, "fan_in"))
+        fan_out.append(number(fo, "fan_out"))
     return {"fan_in": np.array(fan_in), "fan_out": np.array(fan_out)}
 
 
@@ -180,7 +165,7 @@ def _sampler_runner(target: str) -> Callable[[Mapping[str, Any], dict], dict]:
         draws = inputs["draws"]
         observation = {}
         for k, (shape, options) in enumerate(draws, 1):
-            weights = _array(sampler(tuple(shape), rng=rng, **options), "the weights")
+            weights = array(sampler(tuple(shape), rng=rng, **options), "the weights")
             observation[f"draw {k}: weights" if len(draws) > 1 else "weights"] = weights
         return observation
 
@@ -267,98 +252,27 @@ def kaiming_sampler_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# -- the activation experiment -------------------------------------------------------------------
-
-
-def _initializer(spec: dict) -> Callable[..., torch.Tensor]:
-    """An in-place initializer ``init_(w, generator=g)`` drawing what ``spec`` says."""
-    kind, scale = spec["kind"], float(spec["scale"])
-
-    @torch.no_grad()
-    def init_(w: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        if kind == "zeros":
-            return w.zero_()
-        if kind == "uniform":
-            return w.uniform_(-scale, scale, generator=generator)
-        return w.normal_(0.0, scale, generator=generator)
-
-    return init_
-
-
-def reference_layer_stds(init_: Callable[..., torch.Tensor], *, activation: str, depth: int,
-                         width: int, n_samples: int, seed: int) -> np.ndarray:
-    """The reference of ``layer_stds``: the stds of :func:`lecture7.init.activation_statistics`."""
-    return activation_statistics(init=init_, activation=activation, depth=depth, width=width,
-                                 n_samples=n_samples, bins=1, seed=seed).stds
-
-
-def run_layer_stds(objects: Mapping[str, Any], inputs: dict) -> dict:
-    """``layer_stds(init_, ...)`` with an initializer built from the case."""
-    stds = objects["layer_stds"](_initializer(inputs["init"]), activation=inputs["activation"],
-                                 depth=inputs["depth"], width=inputs["width"],
-                                 n_samples=inputs["n_samples"], seed=inputs["seed"])
-    return {"stds": _array(stds, "the returned stds")}
-
-
-def _net(activation: str, init: str, scale: float, *, depth: int, width: int, n_samples: int,
-         seed: int) -> dict:
-    return {"init": {"kind": init, "scale": scale}, "activation": activation, "depth": depth,
-            "width": width, "n_samples": n_samples, "seed": seed}
-
-
-def layer_stds_visible(rng: np.random.Generator) -> list[Case]:
-    return [
-        Case("all weights zero, by hand: every layer's activations are 0 (tanh(0) = relu(0) = 0)",
-             _net("tanh", "zeros", 0.0, depth=4, width=8, n_samples=5, seed=0),
-             {"stds": np.zeros(4)}),
-        Case("a (16, 10)-unit tanh net of 5 layers with N(0, 0.3^2) weights",
-             _net("tanh", "normal", 0.3, depth=5, width=10, n_samples=16, seed=1)),
-    ]
-
-
-def layer_stds_hidden(rng: np.random.Generator) -> list[Case]:
-    def net(activation: str, init: str, scale: Callable[[int], float]) -> dict:
-        depth, width = int(rng.integers(4, 11)), int(rng.integers(8, 33))
-        return _net(activation, init, scale(width), depth=depth, width=width,
-                    n_samples=int(rng.integers(8, 49)), seed=int(rng.integers(2**31)))
-
-    return [
-        Case("tanh with the lecture's small N(0, 0.01^2) weights", net("tanh", "normal",
-                                                                     lambda d: 0.01)),
-        Case("tanh with the lecture's large N(0, 1) weights", net("tanh", "normal", lambda d: 1.0)),
-        Case("tanh with Xavier weights", net("tanh", "normal", lambda d: 1 / math.sqrt(d))),
-        Case("ReLU with Kaiming weights", net("relu", "normal", lambda d: math.sqrt(2 / d))),
-        Case("ReLU with uniform weights", net("relu", "uniform", lambda d: math.sqrt(6 / d))),
-    ]
-
-
 # -- the checks --------------------------------------------------------------------------------------
 
 
-def _check(name: str, target: str, reference: str, run: Callable, visible: Callable,
-           hidden: Callable, **options: Any) -> Check:
-    return Check(name, targets=(target,), references={target: reference}, run=run,
-                 visible=visible, hidden=hidden, forbidden=FORBIDDEN,
-                 mistakes=mistakes_for("initialization", target), **options)
-
-
-check_fan_in_and_fan_out = _check(
-    "fan_in_and_fan_out", "fan_in_and_fan_out", "lecture7.init:fan_in_and_fan_out",
-    run_fans, fans_visible, fans_hidden)
-check_xavier_std = _check(
-    "xavier_std", "xavier_std", "lecture7.init:xavier_std",
-    _formula_runner("xavier_std"), _formula_visible("xavier_std"), formula_hidden)
-check_xavier_bound = _check(
-    "xavier_bound", "xavier_bound", "lecture7.init:xavier_bound",
-    _formula_runner("xavier_bound"), _formula_visible("xavier_bound"), formula_hidden)
-check_xavier_normal = _check(
-    "xavier_normal", "xavier_normal", "lecture7.init:xavier_normal",
-    _sampler_runner("xavier_normal"), xavier_sampler_visible, xavier_sampler_hidden)
-check_kaiming_normal = _check(
-    "kaiming_normal", "kaiming_normal", "lecture7.init:kaiming_normal",
-    _sampler_runner("kaiming_normal"), kaiming_sampler_visible, kaiming_sampler_hidden)
+check_fan_in_and_fan_out = Check(
+    "fan_in_and_fan_out", reference="lecture7.init:fan_in_and_fan_out", run=run_fans,
+    visible=fans_visible, hidden=fans_hidden, mistakes="initialization", forbidden=FORBIDDEN)
+check_xavier_std = Check(
+    "xavier_std", reference="lecture7.init:xavier_std", run=_formula_runner("xavier_std"),
+    visible=_formula_visible("xavier_std"), hidden=formula_hidden, mistakes="initialization",
+    forbidden=FORBIDDEN)
+check_xavier_bound = Check(
+    "xavier_bound", reference="lecture7.init:xavier_bound", run=_formula_runner("xavier_bound"),
+    visible=_formula_visible("xavier_bound"), hidden=formula_hidden, mistakes="initialization",
+    forbidden=FORBIDDEN)
+check_xavier_normal = Check(
+    "xavier_normal", reference="lecture7.init:xavier_normal",
+    run=_sampler_runner("xavier_normal"), visible=xavier_sampler_visible,
+    hidden=xavier_sampler_hidden, mistakes="initialization", forbidden=FORBIDDEN)
+check_kaiming_normal = Check(
+    "kaiming_normal", reference="lecture7.init:kaiming_normal",
+    run=_sampler_runner("kaiming_normal"), visible=kaiming_sampler_visible,
+    hidden=kaiming_sampler_hidden, mistakes="initialization", forbidden=FORBIDDEN)
 # float32 activations: a forward pass written differently (F.linear, float64) differs by
 # about 1e-6; torch's default unbiased std differs by 1 / (2 N D) >= 3e-4 on these sizes.
-check_layer_stds = _check(
-    "layer_stds", "layer_stds", "lecture7.grading.initialization:reference_layer_stds",
-    run_layer_stds, layer_stds_visible, layer_stds_hidden, rtol=2e-5, atol=0.0)

@@ -15,17 +15,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from lecture7.device import default_device
 from lecture7.grading.core import Case
+from lecture7.grading.observe import device_dtype, tensor
 
 __all__ = ["adam_class_hidden", "adam_class_visible", "run_optimizer"]
 
 OFF_DEVICE = "state tensors not on their parameter's device"
 CLOSURE_LOSS = 1.5
-
-
-def _tensor(a: np.ndarray, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    return torch.tensor(np.asarray(a), dtype=dtype, device=device)
 
 
 def _validation(cls: type, bad: list, device: torch.device, dtype: torch.dtype) -> dict:
@@ -45,11 +41,10 @@ def _validation(cls: type, bad: list, device: torch.device, dtype: torch.dtype) 
 def run_optimizer(objects: Mapping[str, Any], inputs: dict) -> dict:
     """Construct ``objects["Adam"]`` on the inputs' parameters and take the inputs' steps."""
     cls = objects["Adam"]
-    device = default_device()
-    dtype = torch.float32 if device.type == "mps" else torch.float64
+    device, dtype = device_dtype()
     if "bad" in inputs:
         return _validation(cls, inputs["bad"], device, dtype)
-    params = [_tensor(a, device, dtype).requires_grad_() for a in inputs["params"]]
+    params = [tensor(a, grad=True) for a in inputs["params"]]
     groups = inputs.get("groups")
     if groups:
         arg: Any = [{"params": [params[i] for i in g["indices"]], **g["options"]} for g in groups]
@@ -60,7 +55,7 @@ def run_optimizer(objects: Mapping[str, Any], inputs: dict) -> dict:
     steps = inputs["grads"]
     for k, grads in enumerate(steps, 1):
         for p, g in zip(params, grads, strict=True):
-            p.grad = None if g is None else _tensor(g, device, dtype)
+            p.grad = None if g is None else tensor(g)
         if inputs.get("closure"):
             loss = optimizer.step(lambda: CLOSURE_LOSS)
             if not (loss is None or isinstance(loss, int | float)):
@@ -84,7 +79,7 @@ def _params(rng: np.random.Generator, shapes: list, scale: float = 1.0) -> list:
 
 
 def adam_class_visible(rng: np.random.Generator) -> list[Case]:
-    """One step worked out by hand (as for the NumPy rule), and a random 4x5 parameter."""
+    """One step worked out by hand (as for the NumPy rule), random 4x5 parameters."""
     hand = {"params": [np.array([1.0, -2.0, 3.0])], "grads": [[np.array([0.5, -1.0, 2.0])]],
             "options": {"lr": 0.1}}
     # t = 1: m_hat = g and v_hat = g**2, so each weight moves by lr against sign(g)
@@ -95,6 +90,9 @@ def adam_class_visible(rng: np.random.Generator) -> list[Case]:
         Case("a (4, 5) parameter with the default hyperparameters, two steps",
              {"params": _params(rng, shapes), "grads": [_params(rng, shapes) for _ in range(2)],
               "options": {}}),
+        Case("three steps with eps = 0.1 and weight_decay = 0.1",
+             {"params": _params(rng, shapes), "grads": [_params(rng, shapes) for _ in range(3)],
+              "options": {"lr": 0.01, "eps": 0.1, "weight_decay": 0.1}}),
     ]
 
 

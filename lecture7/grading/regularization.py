@@ -1,4 +1,4 @@
-"""Checks of assignment 6 (regularization): dropout in NumPy and torch, DropConnect, stochastic depth.
+"""Checks of assignment 6, part 1: dropout as a NumPy layer (forward and backward).
 
 Test cells call them with the student's code::
 
@@ -6,116 +6,60 @@ Test cells call them with the student's code::
     check_dropout_forward(dropout_forward)                          # visible: by hand
     check_dropout_forward(dropout_forward, hidden=True, points=2)   # hidden: vs lecture7
 
-Randomness is passed in, so the student's code and the reference draw the same
-masks: a ``np.random.Generator`` for the NumPy layer (``mask = rng.random(x.shape)
-< keep_prob``), a ``torch.Generator`` on :func:`lecture7.default_device` for the
-torch code (``torch.rand(shape, generator=..., device=..., dtype=...) < keep_prob``).
-Outputs and gradients are then compared exactly with
-:mod:`lecture7.regularization`; some sub-checks also measure properties that do
-not depend on the draws (the scale of the kept units, the fraction dropped, the
-gradient through the mask), so that the feedback says *what* is wrong.
+The signature is ``dropout_forward(x, p_drop, mode="train", rng=None, inverted=True)
+-> (out, cache)`` and ``dropout_backward(dout, cache) -> dx``, with the cache
+``(mask, keep_prob, mode, inverted)``. (CS231n's is ``dropout_forward(x, dropout_param)``
+with ``dropout_param["p"]`` the probability of *keeping* a unit; ours names the
+probability of dropping one, ``p_drop``.) Randomness is passed in: the grader gives the
+reference a generator in the same state, so masks are compared exactly.
+
+**What is graded.** Forward: ``out`` on every case (train and test mode, inverted and
+vanilla, several passes drawing fresh masks from one generator); the cache, as a
+sub-check of its own (which units were kept, ``keep_prob``, ``mode``, ``inverted``).
+Backward: ``dx``. **Accepted without loss** (at most a note): the mask drawn as
+``rng.random(x.shape) < keep_prob`` (the docstring's), ``>= p_drop`` or ``> p_drop``
+(other units, the same distribution), or ``rng.binomial(1, keep_prob, x.shape)``; a
+mask of booleans, of 0/1 or scaled by ``1 / keep_prob`` in the cache; ``x`` or ``dout``
+modified in place; a list instead of a tuple. Reading ``p_drop`` as the probability of
+keeping (CS231n's ``p``) is the named mistake ``dropout-p-drop-as-keep-prob``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import torch
 
-from lecture7.device import default_device
-from lecture7.grading.convert import number
 from lecture7.grading.core import Case, Check
-from lecture7.grading.mistakes import mistakes_for
+from lecture7.grading.observe import array, device_dtype, gradient, note, number, pair, tensor
+from lecture7.grading.regularization_blocks import fraction_ok, nonzero, output, run_backward, scale
 
-__all__ = ["check_drop_connect_linear", "check_dropout_backward", "check_dropout_forward",
-           "check_dropout_module", "check_stochastic_depth"]
+__all__ = ["check_dropout_backward", "check_dropout_forward", "check_dropout_module"]
 
-#: Students must not run the reference, nor torch's dropout layers and kernels.
-FORBIDDEN = ("lecture7.regularization", "torch.nn.modules.dropout")
-DROPOUT_KERNELS = r"^(native_|feature_|alpha_|feature_alpha_)?dropout_?$"
-
-NOT_MODIFIED = False
-IN_PLACE = "modified in place"
+CACHE = "cache"
 SCALE = "kept units are scaled by (smallest, largest)"
 FRACTION = "the fraction dropped is within 4 standard errors of p_drop"
 GRADIENT = "the input gradient is (output / input) * upstream gradient"
 ON_DEVICE = "the output is on the input's device"
-WEIGHT_SCALE = "kept weights are scaled by (smallest, largest)"
-WEIGHT_FRACTION = "the fraction of weights dropped is within 4 standard errors of p_drop"
-BRANCH_CALLS = "number of times the branch was computed"
+#: The cache is a sub-check of its own (one share of the points, not every case).
+APART = {CACHE: "the cache holds (mask, keep_prob, mode, inverted) for dropout_backward"}
+GUARD = {"forbidden": ("lecture7.regularization", "torch.nn.modules.dropout"),
+         "forbidden_builtins": r"^(native_|feature_|alpha_|feature_alpha_)?dropout_?$"}
 
 
-def _array(x: Any, what: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    if not isinstance(x, np.ndarray | list | tuple | float | int):
-        raise TypeError(f"{what} is a {type(x).__name__}; expected an array")
-    try:
-        return np.array(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} is a {type(x).__name__}, not an array of numbers") from None
-
-
-def _dtype(inputs: dict, device: torch.device) -> torch.dtype:
-    return torch.float32 if inputs.get("float32") or device.type == "mps" else torch.float64
-
-
-def _tensor(a: Any, device: torch.device, dtype: torch.dtype, grad: bool = False) -> torch.Tensor:
-    t = torch.tensor(np.asarray(a), dtype=dtype, device=device)
-    return t.requires_grad_() if grad else t
-
-
-def _grad(t: torch.Tensor, like: torch.Tensor | None = None) -> np.ndarray:
-    """``t.grad`` as NumPy; zeros when autograd left it empty (the tensor was not used)."""
-    if t.grad is None:
-        return np.zeros(tuple(t.shape))
-    return t.grad.detach().cpu().numpy().astype(np.float64)
-
-
-def _output(out: Any, name: str) -> torch.Tensor:
-    if not isinstance(out, torch.Tensor):
-        raise TypeError(f"{name} returned a {type(out).__name__}; expected a torch.Tensor")
-    return out
-
-
-def _backward(out: torch.Tensor, upstream: torch.Tensor) -> None:
-    if out.shape != upstream.shape:
-        raise ValueError(f"the output has shape {tuple(out.shape)}; expected the input's "
-                         f"shape {tuple(upstream.shape)}")
-    if out.requires_grad:
-        out.backward(upstream)
-
-
-def _scale(out: np.ndarray, x: np.ndarray) -> np.ndarray:
-    kept = out != 0
-    if not kept.any():
-        return np.array([np.nan, np.nan])
-    ratio = out[kept] / x[kept]
-    return np.array([ratio.min(), ratio.max()])
-
-
-def _fraction_ok(dropped: np.ndarray, p_drop: float) -> bool:
-    n = dropped.size
-    return bool(abs(dropped.mean() - p_drop) <= 4 * math.sqrt(p_drop * (1 - p_drop) / n) + 1e-12)
-
-
-def _nonzero(rng: np.random.Generator, shape: tuple) -> np.ndarray:
-    """Random values away from 0 (so that a zero output means a dropped unit)."""
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.5, 2.0, size=shape)
-
-
-# -- 1. the NumPy layer: dropout_forward(x, p_drop, mode, rng, inverted) -> (out, cache) ------
-
-
-def _cache(cache: Any) -> dict:
+def _cache(cache: Any, observation: dict) -> dict:
     if not isinstance(cache, tuple | list) or len(cache) != 4:
         raise TypeError(f"the cache is a {type(cache).__name__}; expected the tuple "
                         "(mask, keep_prob, mode, inverted)")
     mask, keep_prob, mode, inverted = cache
-    return {"mask": None if mask is None else _array(mask, "the cache's mask"),
+    if mask is not None:
+        mask = array(mask, "the cache's mask")
+        if np.asarray(cache[0]).dtype != bool:
+            note(observation, "the cache's mask holds numbers, not booleans: fine here, but "
+                              "dropout_backward is tested with the boolean mask")
+    return {"kept units": None if mask is None else mask != 0,
             "keep_prob": number(keep_prob, "the cache's keep_prob"),
             "mode": str(mode), "inverted": bool(inverted)}
 
@@ -124,19 +68,16 @@ def run_dropout_forward(objects: Mapping[str, Any], inputs: dict) -> dict:
     """One or more forward passes, all drawing from one generator seeded by the case."""
     forward = objects["dropout_forward"]
     rng = None if inputs["seed"] is None else np.random.default_rng(inputs["seed"])
-    calls, observation = inputs["calls"], {}
+    calls, observation = inputs["calls"], {CACHE: []}
     for k, call in enumerate(calls, 1):
         x = np.array(call["x"], dtype=np.float64)
-        before = x.copy()
         options = {} if call["inverted"] is None else {"inverted": call["inverted"]}
-        result = forward(x, p_drop=call["p_drop"], mode=call["mode"], rng=rng, **options)
-        if not isinstance(result, tuple | list) or len(result) != 2:
-            raise TypeError(f"dropout_forward returned {type(result).__name__}; "
-                            "expected a pair (out, cache)")
-        prefix = f"pass {k}: " if len(calls) > 1 else ""
-        observation[prefix + "out"] = _array(result[0], "out")
-        observation[prefix + "cache"] = _cache(result[1])
-        observation[prefix + f"x {IN_PLACE}"] = not np.array_equal(before, x)
+        out, cache = pair(forward(x, p_drop=call["p_drop"], mode=call["mode"], rng=rng,
+                                  **options), "dropout_forward", ("out", "cache"))
+        observation[f"pass {k}: out" if len(calls) > 1 else "out"] = array(out, "out")
+        observation[CACHE].append(_cache(cache, observation))
+        if not np.array_equal(x, call["x"]):
+            note(observation, "x was modified in place: accepted (the caller keeps no copy)")
     return observation
 
 
@@ -155,10 +96,9 @@ HAND_GROUP = ("worked out by hand: x = [1, 2, 3, 4], rng = default_rng(0) "
 
 def dropout_forward_visible(rng: np.random.Generator) -> list[Case]:
     def expected(out: list, mask: list | None, keep: float, mode: str, inverted: bool) -> dict:
-        return {"out": np.array(out), "cache": {"mask": None if mask is None else np.array(mask),
-                                                "keep_prob": keep, "mode": mode,
-                                                "inverted": inverted},
-                f"x {IN_PLACE}": NOT_MODIFIED}
+        return {"out": np.array(out), CACHE: [{
+            "kept units": None if mask is None else np.array(mask) != 0, "keep_prob": keep,
+            "mode": mode, "inverted": inverted}]}
 
     return [
         Case(HAND_GROUP, {"seed": 0, "calls": [_forward_call(HAND_X, 0.5, "train")]},
@@ -169,8 +109,9 @@ def dropout_forward_visible(rng: np.random.Generator) -> list[Case]:
              expected(HAND_X, None, 0.75, "test", True)),  # inverted test time: x
         Case(HAND_GROUP, {"seed": None, "calls": [_forward_call(HAND_X, 0.25, "test", False)]},
              expected([0.75, 1.5, 2.25, 3.0], None, 0.75, "test", False)),  # vanilla: 0.75 x
-        Case("a (4, 5) input in train mode with p_drop = 0.3",
-             {"seed": 1, "calls": [_forward_call(rng.standard_normal((4, 5)), 0.3, "train")]}),
+        *[Case("a (4, 5) input in train mode with p_drop = 0.3, and a (2, 3, 4) one with 0.6",
+               {"seed": 1, "calls": [_forward_call(rng.standard_normal(shape), p, "train")]})
+          for shape, p in (((4, 5), 0.3), ((2, 3, 4), 0.6))],
     ]
 
 
@@ -200,7 +141,7 @@ def dropout_forward_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# -- 2. dropout_backward(dout, cache) -> dx ---------------------------------------------------------
+# -- dropout_backward(dout, cache) -> dx ---------------------------------------------------------
 
 
 def run_dropout_backward(objects: Mapping[str, Any], inputs: dict) -> dict:
@@ -209,11 +150,12 @@ def run_dropout_backward(objects: Mapping[str, Any], inputs: dict) -> dict:
     # mask (np.random.rand) draws the same one in the student's run and in the mistake's.
     np.random.seed(inputs["global_seed"])  # noqa: NPY002
     dout = np.array(inputs["dout"], dtype=np.float64)
-    before = dout.copy()
     mask = None if inputs["mask"] is None else np.array(inputs["mask"], dtype=bool)
     cache = (mask, inputs["keep_prob"], inputs["mode"], inputs["inverted"])
-    dx = objects["dropout_backward"](dout, cache)
-    return {"dx": _array(dx, "dx"), f"dout {IN_PLACE}": not np.array_equal(before, dout)}
+    observation = {"dx": array(objects["dropout_backward"](dout, cache), "dx")}
+    if not np.array_equal(dout, inputs["dout"]):
+        note(observation, "dout was modified in place: accepted (the caller keeps no copy)")
+    return observation
 
 
 def _backward_case(group: str, dout: Any, mask: Any, keep_prob: float, mode: str,
@@ -221,9 +163,7 @@ def _backward_case(group: str, dout: Any, mask: Any, keep_prob: float, mode: str
     inputs = {"dout": np.asarray(dout, dtype=np.float64),
               "mask": None if mask is None else np.asarray(mask, dtype=bool),
               "keep_prob": keep_prob, "mode": mode, "inverted": inverted, "global_seed": seed}
-    expected = None if expected_dx is None else {"dx": np.array(expected_dx),
-                                                 f"dout {IN_PLACE}": NOT_MODIFIED}
-    return Case(group, inputs, expected)
+    return Case(group, inputs, None if expected_dx is None else {"dx": np.array(expected_dx)})
 
 
 def dropout_backward_visible(rng: np.random.Generator) -> list[Case]:
@@ -255,43 +195,42 @@ def dropout_backward_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# -- 3. the Dropout module ---------------------------------------------------------------------------
+# -- the Dropout module ---------------------------------------------------------------------------
 
 
 def run_dropout_module(objects: Mapping[str, Any], inputs: dict) -> dict:
     """Construct ``Dropout(p_drop=..., generator=...)`` and run its steps (train or eval)."""
-    device = default_device()
-    dtype = _dtype(inputs, device)
-    generator = torch.Generator(device=device).manual_seed(inputs["seed"])
+    float32 = bool(inputs.get("float32"))
+    generator = torch.Generator(device=device_dtype()[0]).manual_seed(inputs["seed"])
     module = objects["Dropout"](p_drop=inputs["p_drop"], generator=generator)
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"Dropout(...) is a {type(module).__name__}, not a torch.nn.Module")
     steps, observation = inputs["steps"], {}
     for k, step in enumerate(steps, 1):
         module.train(step["mode"] == "train")
-        x = _tensor(step["x"], device, dtype, grad=True)
-        upstream = _tensor(step["upstream"], device, dtype)
-        out = _output(module(x), "Dropout.forward")
-        _backward(out, upstream)
+        x = tensor(step["x"], float32=float32, grad=True)
+        upstream = tensor(step["upstream"], float32=float32)
+        out = output(module(x), "Dropout.forward")
+        run_backward(out, upstream)
         prefix = f"step {k} ({step['mode']}): " if len(steps) > 1 else ""
-        out_np, x_np = out.detach().cpu().numpy().astype(np.float64), np.asarray(step["x"])
+        out_np, x_np = array(out, "the output"), np.asarray(step["x"])
         if inputs["observe"] == "values":
             observation[prefix + "output"] = out_np
-            observation[prefix + "input gradient"] = _grad(x)
+            observation[prefix + "input gradient"] = gradient(x)
         else:
-            grad = _grad(x)
+            grad = gradient(x)
             with np.errstate(all="ignore"):
                 consistent = np.allclose(grad, out_np / x_np * np.asarray(step["upstream"]),
                                          rtol=1e-5, atol=1e-7)
-            observation[prefix + SCALE] = _scale(out_np, x_np)
-            observation[prefix + FRACTION] = _fraction_ok(out_np == 0, inputs["p_drop"])
+            observation[prefix + SCALE] = scale(out_np, x_np)
+            observation[prefix + FRACTION] = fraction_ok(out_np == 0, inputs["p_drop"])
             observation[prefix + GRADIENT] = bool(consistent)
         observation[prefix + ON_DEVICE] = out.device == x.device
     return observation
 
 
 def _steps(rng: np.random.Generator, modes: list[str], shape: tuple) -> list[dict]:
-    return [{"mode": mode, "x": _nonzero(rng, shape), "upstream": rng.standard_normal(shape)}
+    return [{"mode": mode, "x": nonzero(rng, shape), "upstream": rng.standard_normal(shape)}
             for mode in modes]
 
 
@@ -334,200 +273,16 @@ def dropout_module_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# -- 4. DropConnect: drop_connect_linear(x, weight, bias, p_drop, training, generator) ---------------
 
-
-def run_drop_connect(objects: Mapping[str, Any], inputs: dict) -> dict:
-    """One or more calls on the same weight and bias, drawing from one generator."""
-    device = default_device()
-    dtype = _dtype(inputs, device)
-    generator = torch.Generator(device=device).manual_seed(inputs["seed"])
-    weight = _tensor(inputs["weight"], device, dtype, grad=True)
-    bias = None if inputs["bias"] is None else _tensor(inputs["bias"], device, dtype, grad=True)
-    calls, observation = inputs["calls"], {}
-    for k, call in enumerate(calls, 1):
-        weight.grad = None
-        if bias is not None:
-            bias.grad = None
-        x = _tensor(call["x"], device, dtype, grad=True)
-        out = _output(objects["drop_connect_linear"](x, weight, bias, p_drop=inputs["p_drop"],
-                                                     training=call["training"],
-                                                     generator=generator),
-                      "drop_connect_linear")
-        out_np = out.detach().cpu().numpy().astype(np.float64)
-        prefix = f"call {k}: " if len(calls) > 1 else ""
-        if inputs["observe"] == "properties":  # x is the identity: out = (mask * W / q).T
-            used = out_np.T
-            w = np.asarray(inputs["weight"])
-            if used.shape != w.shape:
-                raise ValueError(f"the output has shape {out_np.shape}; expected "
-                                 f"{w.T.shape}")
-            observation[prefix + WEIGHT_SCALE] = _scale(used, w)
-            observation[prefix + WEIGHT_FRACTION] = _fraction_ok(used == 0, inputs["p_drop"])
-            continue
-        _backward(out, _tensor(call["upstream"], device, dtype))
-        observation[prefix + "output"] = out_np
-        observation[prefix + "gradient of x"] = _grad(x)
-        observation[prefix + "gradient of the weight"] = _grad(weight)
-        if bias is not None:
-            observation[prefix + "gradient of the bias"] = _grad(bias)
-    return observation
-
-
-def _drop_connect_case(group: str, rng: np.random.Generator, *, n: int, d_in: int, d_out: int,
-                       p_drop: float, training: list[bool], bias: bool = True,
-                       observe: str = "values") -> Case:
-    return Case(group, {
-        "seed": int(rng.integers(2**31)), "p_drop": p_drop, "observe": observe,
-        "weight": _nonzero(rng, (d_out, d_in)),
-        "bias": rng.standard_normal(d_out) if bias else None,
-        # properties: x is the identity, so that the output is the weights used, transposed
-        "calls": [{"x": np.eye(d_in) if observe == "properties" else rng.standard_normal((n, d_in)),
-                   "training": t, "upstream": rng.standard_normal((n, d_out))}
-                  for t in training]})
-
-
-def drop_connect_visible(rng: np.random.Generator) -> list[Case]:
-    # y = x W^T + b = [1, 2, 1 + 2 + 1] when no weight is dropped; with upstream g = [1, 1, 1]:
-    # dx = g W = [2, 2], dW = g^T x (every row is x), db = g
-    hand = {"weight": np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
-            "bias": np.array([0.0, 0.0, 1.0]), "seed": 0, "observe": "values"}
-    call = {"x": np.array([[1.0, 2.0]]), "upstream": np.ones((1, 3))}
-    expected = {"output": np.array([[1.0, 2.0, 4.0]]), "gradient of x": np.array([[2.0, 2.0]]),
-                "gradient of the weight": np.array([[1.0, 2.0]] * 3),
-                "gradient of the bias": np.ones(3)}
-    group = ("worked out by hand: x = [[1, 2]], W = [[1, 0], [0, 1], [1, 1]], b = [0, 0, 1], "
-             "with p_drop = 0 in training mode, and in evaluation mode")
-    return [
-        Case(group, {**hand, "p_drop": 0.0, "calls": [{**call, "training": True}]}, expected),
-        Case(group, {**hand, "p_drop": 0.5, "calls": [{**call, "training": False}]}, expected),
-        _drop_connect_case("a (3, 4) input, a (5, 4) weight, training mode, p_drop = 0.4", rng,
-                           n=3, d_in=4, d_out=5, p_drop=0.4, training=[True]),
-    ]
-
-
-def drop_connect_hidden(rng: np.random.Generator) -> list[Case]:
-    def p() -> float:
-        return float(rng.uniform(0.1, 0.7))
-
-    return [
-        _drop_connect_case("training: random x, weight, bias and p_drop, the generator's mask "
-                           "(outputs and gradients)", rng, n=6, d_in=8, d_out=5, p_drop=p(),
-                           training=[True]),
-        _drop_connect_case("training: about p_drop of the WEIGHTS dropped, the kept ones scaled "
-                           "by 1 / keep_prob", rng, n=60, d_in=60, d_out=50, p_drop=p(),
-                           training=[True], bias=False, observe="properties"),
-        _drop_connect_case("evaluation: the plain linear layer x W^T + b", rng, n=5, d_in=7,
-                           d_out=4, p_drop=p(), training=[False, False]),
-        _drop_connect_case("no bias (bias=None)", rng, n=4, d_in=6, d_out=3, p_drop=p(),
-                           training=[True], bias=False),
-        _drop_connect_case("one mask per pass, shared by the mini-batch; a fresh mask at every "
-                           "call", rng, n=8, d_in=5, d_out=6, p_drop=p(),
-                           training=[True, True, False, True]),
-    ]
-
-
-# -- 5. stochastic depth: stochastic_depth(x, branch, survival_prob, training, generator) ------------
-
-
-def run_stochastic_depth(objects: Mapping[str, Any], inputs: dict) -> dict:
-    """Calls of the student's block on a residual branch t -> tanh(t @ W) (or t @ W)."""
-    device = default_device()
-    dtype = _dtype(inputs, device)
-    generator = torch.Generator(device=device).manual_seed(inputs["seed"])
-    w = _tensor(inputs["branch_weight"], device, dtype, grad=True)
-    computed = [0]
-
-    def branch(t: torch.Tensor) -> torch.Tensor:
-        computed[0] += 1
-        z = t @ w
-        return z if inputs["branch"] == "linear" else torch.tanh(z)
-
-    calls, observation = inputs["calls"], {}
-    for k, call in enumerate(calls, 1):
-        w.grad = None
-        x = _tensor(call["x"], device, dtype, grad=True)
-        out = _output(objects["stochastic_depth"](x, branch, survival_prob=inputs["survival_prob"],
-                                                  training=call["training"], generator=generator),
-                      "stochastic_depth")
-        _backward(out, _tensor(call["upstream"], device, dtype))
-        prefix = f"call {k}: " if len(calls) > 1 else ""
-        observation[prefix + "output"] = out.detach().cpu().numpy().astype(np.float64)
-        observation[prefix + "gradient of x"] = _grad(x)
-        observation[prefix + "gradient of the branch's weight"] = _grad(w)
-    if inputs.get("count"):
-        observation[BRANCH_CALLS] = computed[0]
-    return observation
-
-
-def _depth_case(group: str, rng: np.random.Generator, *, training: list[bool],
-                survival: float | None = None, shape: tuple = (6, 8), count: bool = False,
-                branch: str = "tanh") -> Case:
-    d = shape[-1]
-    return Case(group, {
-        "seed": int(rng.integers(2**31)), "branch": branch, "count": count,
-        "survival_prob": float(rng.uniform(0.3, 0.7)) if survival is None else survival,
-        "branch_weight": rng.standard_normal((d, d)) / math.sqrt(d),
-        "calls": [{"x": rng.standard_normal(shape), "training": t,
-                   "upstream": rng.standard_normal(shape)} for t in training]})
-
-
-def stochastic_depth_visible(rng: np.random.Generator) -> list[Case]:
-    # branch(x) = x W = [1, -4]; out = x + branch(x) = [2, -6]; with upstream g = [1, 1]:
-    # dx = g + g W^T = [2, 3], dW = x^T g = [[1, 1], [-2, -2]]
-    hand = {"branch": "linear", "branch_weight": np.array([[1.0, 0.0], [0.0, 2.0]]), "seed": 0,
-            "count": False}
-    call = {"x": np.array([[1.0, -2.0]]), "upstream": np.ones((1, 2))}
-    expected = {"output": np.array([[2.0, -6.0]]), "gradient of x": np.array([[2.0, 3.0]]),
-                "gradient of the branch's weight": np.array([[1.0, 1.0], [-2.0, -2.0]])}
-    group = ("worked out by hand: x = [[1, -2]], branch(x) = x @ [[1, 0], [0, 2]], "
-             "survival_prob = 1 in training, and evaluation mode")
-    return [
-        Case(group, {**hand, "survival_prob": 1.0, "calls": [{**call, "training": True}]},
-             expected),
-        Case(group, {**hand, "survival_prob": 0.5, "calls": [{**call, "training": False}]},
-             expected),
-        _depth_case("six training calls with survival_prob = 0.5 (the generator's draws)", rng,
-                    training=[True] * 6, survival=0.5),
-    ]
-
-
-def stochastic_depth_hidden(rng: np.random.Generator) -> list[Case]:
-    return [
-        _depth_case("training: blocks kept (scaled by 1 / survival_prob) or skipped with the "
-                    "generator's draws (outputs and gradients)", rng, training=[True] * 8),
-        _depth_case("a skipped block is the identity, and its branch is not computed", rng,
-                    training=[True] * 12, survival=float(rng.uniform(0.2, 0.5)), count=True),
-        _depth_case("evaluation mode: x + branch(x), unscaled", rng, training=[False, False]),
-        _depth_case("survival_prob = 1: never skipped", rng, training=[True] * 3, survival=1.0),
-        _depth_case("one draw for the whole mini-batch of an (N, C, H, W) input", rng,
-                    training=[True] * 6, shape=(4, 2, 3, 5)),
-    ]
-
-
-# -- the checks --------------------------------------------------------------------------------------
-
-
-def _check(name: str, target: str, reference: str, run: Callable, visible: Callable,
-           hidden: Callable) -> Check:
-    return Check(name, targets=(target,), references={target: reference}, run=run,
-                 visible=visible, hidden=hidden, forbidden=FORBIDDEN,
-                 forbidden_builtins=DROPOUT_KERNELS,
-                 mistakes=mistakes_for("regularization", target))
-
-
-check_dropout_forward = _check(
-    "dropout_forward", "dropout_forward", "lecture7.regularization:dropout_forward",
-    run_dropout_forward, dropout_forward_visible, dropout_forward_hidden)
-check_dropout_backward = _check(
-    "dropout_backward", "dropout_backward", "lecture7.regularization:dropout_backward",
-    run_dropout_backward, dropout_backward_visible, dropout_backward_hidden)
-check_dropout_module = _check(
-    "dropout_module", "Dropout", "lecture7.regularization:Dropout",
-    run_dropout_module, dropout_module_visible, dropout_module_hidden)
-check_drop_connect_linear = _check(
-    "drop_connect_linear", "drop_connect_linear", "lecture7.regularization:drop_connect_linear",
-    run_drop_connect, drop_connect_visible, drop_connect_hidden)
-check_stochastic_depth = _check(
-    "stochastic_depth", "stochastic_depth", "lecture7.regularization:stochastic_depth",
-    run_stochastic_depth, stochastic_depth_visible, stochastic_depth_hidden)
+check_dropout_forward = Check(
+    "dropout_forward", reference="lecture7.regularization:dropout_forward",
+    run=run_dropout_forward, visible=dropout_forward_visible, hidden=dropout_forward_hidden,
+    mistakes="regularization", apart=APART, **GUARD)
+check_dropout_backward = Check(
+    "dropout_backward", reference="lecture7.regularization:dropout_backward",
+    run=run_dropout_backward, visible=dropout_backward_visible, hidden=dropout_backward_hidden,
+    mistakes="regularization", **GUARD)
+check_dropout_module = Check(
+    "dropout_module", targets=("Dropout",), reference="lecture7.regularization:Dropout",
+    run=run_dropout_module, visible=dropout_module_visible, hidden=dropout_module_hidden,
+    mistakes="regularization", **GUARD)

@@ -25,27 +25,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from lecture7.device import default_device
 from lecture7.grading.core import Case, Check
-from lecture7.grading.mistakes import mistakes_for
+from lecture7.grading.observe import device_dtype, number
 
 __all__ = ["check_cycle_end_steps", "check_cyclic_cosine", "check_schedule_lr",
            "check_step_decay", "check_warmup_cosine", "inverse_sqrt_warmup", "staircase"]
 
-#: Students must not run the reference schedules.
-FORBIDDEN = ("lecture7.schedules",)
 LR = "learning rate[step]"
 ENDS = "cycle-end steps"
 LRS = "lr of each param group after t calls of scheduler.step() [t, group]"
-
-
-def _number(value: Any, what: str) -> float:
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu()
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} returned a {type(value).__name__}, not a number") from None
 
 
 # -- the pure schedules: lr at steps 0, 1, ..., n - 1 -----------------------------------
@@ -55,7 +43,7 @@ def _schedule_runner(name: str) -> Callable[[Mapping[str, Any], dict], dict]:
     def run(objects: Mapping[str, Any], inputs: dict) -> dict:
         """Evaluate the schedule at steps 0 .. n-1 with the case's hyperparameters."""
         schedule, hyper = objects[name], inputs["hyperparameters"]
-        values = [_number(schedule(t, **hyper), f"{name}({t}, ...)") for t in range(inputs["n"])]
+        values = [number(schedule(t, **hyper), f"{name}({t}, ...)") for t in range(inputs["n"])]
         return {LR: np.array(values, dtype=np.float64)}
 
     return run
@@ -169,9 +157,9 @@ def _run_cycle_end_steps(objects: Mapping[str, Any], inputs: dict) -> dict:
     """The steps the student's function lists, as a list of ints."""
     ends = objects["cycle_end_steps"](inputs["total_steps"], **inputs["hyperparameters"])
     try:
-        values = [_number(e, "cycle_end_steps") for e in ends]
+        values = [number(e, "a step of cycle_end_steps") for e in ends]
     except TypeError as err:
-        if "not a number" in str(err):
+        if "a step of" in str(err):
             raise
         raise TypeError(f"cycle_end_steps returned a {type(ends).__name__}, "
                         "not a list of steps") from None
@@ -236,15 +224,14 @@ SCHEDULES: dict[str, Callable[..., float]] = {"staircase": staircase,
 def run_scheduler(objects: Mapping[str, Any], inputs: dict) -> dict:
     """Build SGD with the case's param groups, attach the scheduler, step it, record every lr."""
     cls = objects["ScheduleLR"]
-    device = default_device()
-    dtype = torch.float32 if device.type == "mps" else torch.float64
+    device, dtype = device_dtype()
     groups = [{"params": [torch.zeros(3, device=device, dtype=dtype, requires_grad=True)],
                "lr": lr} for lr in inputs["lrs"]]
     optimizer = torch.optim.SGD(groups, lr=inputs["lrs"][0])
     scheduler = cls(optimizer, SCHEDULES[inputs["schedule"]], **inputs["hyperparameters"])
 
     def lrs() -> list[float]:
-        return [_number(g["lr"], "param_group['lr']") for g in optimizer.param_groups]
+        return [number(g["lr"], "param_group['lr']") for g in optimizer.param_groups]
 
     rows = [lrs()]
     for _ in range(inputs["steps"]):
@@ -285,23 +272,21 @@ def _schedule_lr_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-def _schedule_check(name: str, visible, hidden) -> Check:
-    return Check(name, targets=(name,), references={name: f"lecture7.schedules:{name}"},
-                 run=_schedule_runner(name), visible=visible, hidden=hidden,
-                 forbidden=FORBIDDEN, mistakes=mistakes_for("schedules", name))
-
-
-check_step_decay = _schedule_check("step_decay", _step_decay_visible, _step_decay_hidden)
-check_warmup_cosine = _schedule_check("warmup_cosine", _warmup_cosine_visible,
-                                      _warmup_cosine_hidden)
-check_cyclic_cosine = _schedule_check("cyclic_cosine", _cyclic_cosine_visible,
-                                      _cyclic_cosine_hidden)
+check_step_decay = Check(
+    "step_decay", reference="lecture7.schedules:step_decay", run=_schedule_runner("step_decay"),
+    visible=_step_decay_visible, hidden=_step_decay_hidden, mistakes="schedules")
+check_warmup_cosine = Check(
+    "warmup_cosine", reference="lecture7.schedules:warmup_cosine",
+    run=_schedule_runner("warmup_cosine"), visible=_warmup_cosine_visible,
+    hidden=_warmup_cosine_hidden, mistakes="schedules")
+check_cyclic_cosine = Check(
+    "cyclic_cosine", reference="lecture7.schedules:cyclic_cosine",
+    run=_schedule_runner("cyclic_cosine"), visible=_cyclic_cosine_visible,
+    hidden=_cyclic_cosine_hidden, mistakes="schedules")
 check_cycle_end_steps = Check(
-    "cycle_end_steps", targets=("cycle_end_steps",),
-    references={"cycle_end_steps": "lecture7.schedules:cycle_end_steps"},
-    run=_run_cycle_end_steps, visible=_cycle_end_steps_visible, hidden=_cycle_end_steps_hidden,
-    forbidden=FORBIDDEN, mistakes=mistakes_for("schedules", "cycle_end_steps"))
+    "cycle_end_steps", reference="lecture7.schedules:cycle_end_steps", run=_run_cycle_end_steps,
+    visible=_cycle_end_steps_visible, hidden=_cycle_end_steps_hidden, mistakes="schedules")
 check_schedule_lr = Check(
-    "schedule_lr", targets=("ScheduleLR",), references={"ScheduleLR": "lecture7.schedules:ScheduleLR"},
+    "schedule_lr", targets=("ScheduleLR",), reference="lecture7.schedules:ScheduleLR",
     run=run_scheduler, visible=_schedule_lr_visible, hidden=_schedule_lr_hidden,
-    rtol=1e-6, atol=1e-12, forbidden=FORBIDDEN, mistakes=mistakes_for("schedules", "ScheduleLR"))
+    mistakes="schedules")

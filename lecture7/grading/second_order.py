@@ -24,17 +24,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from lecture7.device import default_device
 from lecture7.grading.core import Case, Check
-from lecture7.grading.mistakes import mistakes_for
+from lecture7.grading.observe import MODIFIED, NONE, array, modified, note, snapshot, tensor
 
 __all__ = ["check_bfgs_inverse_update", "check_lbfgs_direction", "check_newton_step",
            "reference_newton_step"]
 
 #: Students must not run the reference.
 FORBIDDEN = ("lecture7.second_order",)
-CHANGED = "inputs modified in place"
-NO_CHANGE = "none"
 
 
 def reference_newton_step(grad: torch.Tensor, hess: torch.Tensor, *,
@@ -51,30 +48,6 @@ def reference_newton_step(grad: torch.Tensor, hess: torch.Tensor, *,
         return grad @ z + 0.5 * z @ (hess @ z)
 
     return newton_step(model, torch.zeros_like(grad), damping=damping)
-
-
-def _dtype(device: torch.device) -> torch.dtype:
-    return torch.float32 if device.type == "mps" else torch.float64
-
-
-def _tensor(a: Any) -> torch.Tensor:
-    device = default_device()
-    return torch.tensor(np.asarray(a), dtype=_dtype(device), device=device)
-
-
-def _array(x: Any, what: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    try:
-        return np.array(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} is a {type(x).__name__}, not a tensor of numbers") from None
-
-
-def _changes(named: list[tuple[str, torch.Tensor]], before: list[torch.Tensor]) -> str:
-    changed = [name for (name, after), b in zip(named, before, strict=True)
-               if not torch.equal(after, b)]
-    return ", ".join(changed) or NO_CHANGE
 
 
 # -- shared random inputs ---------------------------------------------------------------------
@@ -99,19 +72,19 @@ def curvature_pairs(rng: np.random.Generator, n: int, m: int) -> tuple[list, lis
 
 def run_newton_step(objects: Mapping[str, Any], inputs: dict) -> dict:
     """newton_step(grad, hess[, damping=...]) on tensors; the step and what changed."""
-    grad, hess = _tensor(inputs["grad"]), _tensor(inputs["hess"])
-    before = [grad.clone(), hess.clone()]
+    grad, hess = tensor(inputs["grad"]), tensor(inputs["hess"])
+    before = [snapshot(grad), snapshot(hess)]
     if inputs["damping"] is None:
         step = objects["newton_step"](grad, hess)
     else:
         step = objects["newton_step"](grad, hess, damping=inputs["damping"])
-    return {"step": _array(step, "the step"),
-            CHANGED: _changes([("grad", grad), ("hess", hess)], before)}
+    return {"step": array(step, "the step"),
+            MODIFIED: modified(("grad", "hess"), before, (grad, hess))}
 
 
 def _newton_case(group: str, grad: Any, hess: Any, damping: float | None,
                  step: list | None = None) -> Case:
-    expected = None if step is None else {"step": np.array(step), CHANGED: NO_CHANGE}
+    expected = None if step is None else {"step": np.array(step), MODIFIED: NONE}
     return Case(group, {"grad": np.asarray(grad, dtype=np.float64),
                         "hess": np.asarray(hess, dtype=np.float64), "damping": damping}, expected)
 
@@ -154,19 +127,21 @@ def _newton_hidden(rng: np.random.Generator) -> list[Case]:
 
 def run_lbfgs_direction(objects: Mapping[str, Any], inputs: dict) -> dict:
     """lbfgs_direction(grad, s_history, y_history) on tensors; the direction and what changed."""
-    grad = _tensor(inputs["grad"])
-    s_history = [_tensor(s) for s in inputs["s_history"]]
-    y_history = [_tensor(y) for y in inputs["y_history"]]
-    named = [("grad", grad)] + [(f"s_history[{i}]", s) for i, s in enumerate(s_history)]
-    named += [(f"y_history[{i}]", y) for i, y in enumerate(y_history)]
-    before = [t.clone() for _, t in named]
+    grad = tensor(inputs["grad"])
+    s_history = [tensor(s) for s in inputs["s_history"]]
+    y_history = [tensor(y) for y in inputs["y_history"]]
+    names = ["grad", *(f"s_history[{i}]" for i in range(len(s_history))),
+             *(f"y_history[{i}]" for i in range(len(y_history)))]
+    inputs_now = [grad, *s_history, *y_history]
+    before = [snapshot(t) for t in inputs_now]
     direction = objects["lbfgs_direction"](grad, list(s_history), list(y_history))
-    return {"direction": _array(direction, "the direction"), CHANGED: _changes(named, before)}
+    return {"direction": array(direction, "the direction"),
+            MODIFIED: modified(names, before, inputs_now)}
 
 
 def _lbfgs_case(group: str, grad: Any, s: list, y: list, direction: list | None = None) -> Case:
     expected = None if direction is None else {"direction": np.array(direction),
-                                               CHANGED: NO_CHANGE}
+                                               MODIFIED: NONE}
     return Case(group, {"grad": np.asarray(grad, dtype=np.float64),
                         "s_history": [np.asarray(v, dtype=np.float64) for v in s],
                         "y_history": [np.asarray(v, dtype=np.float64) for v in y]}, expected)
@@ -220,25 +195,32 @@ def _lbfgs_hidden(rng: np.random.Generator) -> list[Case]:
 # -- the BFGS inverse-Hessian update ---------------------------------------------------------------
 
 def run_bfgs_update(objects: Mapping[str, Any], inputs: dict) -> dict:
-    """Apply bfgs_inverse_update once per pair, feeding back its result; record every H."""
+    """Apply bfgs_inverse_update once per pair, feeding back its result; record every H.
+
+    h_inv updated in place and returned is accepted (the caller replaces h_inv by the
+    result); s and y must be left as they were."""
     update = objects["bfgs_inverse_update"]
-    h_inv = _tensor(inputs["h_inv"])
+    h_inv = tensor(inputs["h_inv"])
     pairs = list(zip(inputs["s"], inputs["y"], strict=True))
     observation: dict[str, Any] = {}
+    changed: list[str] = []
     for k, (s_k, y_k) in enumerate(pairs, 1):
-        s, y = _tensor(s_k), _tensor(y_k)
-        named = [("h_inv", h_inv), ("s", s), ("y", y)]
-        before = [t.clone() for _, t in named]
+        s, y = tensor(s_k), tensor(y_k)
+        before = [snapshot(t) for t in (h_inv, s, y)]
         result = update(h_inv, s, y)
-        prefix = f"update {k}: " if len(pairs) > 1 else ""
-        observation[prefix + "h_inv"] = _array(result, "the updated h_inv")
-        observation[prefix + CHANGED] = _changes(named, before)
-        h_inv = _tensor(observation[prefix + "h_inv"])
+        if modified(("h_inv",), before[:1], (h_inv,)) != NONE:
+            note(observation, "h_inv was updated in place and returned: accepted")
+        changed += [n for n in modified(("s", "y"), before[1:], (s, y)).split(", ")
+                    if n != NONE and n not in changed]
+        key = f"update {k}: h_inv" if len(pairs) > 1 else "h_inv"
+        observation[key] = array(result, "the updated h_inv")
+        h_inv = tensor(observation[key])
+    observation[MODIFIED] = ", ".join(changed) or NONE
     return observation
 
 
 def _bfgs_case(group: str, h_inv: Any, s: list, y: list, expected: Any = None) -> Case:
-    exp = None if expected is None else {"h_inv": np.array(expected), CHANGED: NO_CHANGE}
+    exp = None if expected is None else {"h_inv": np.array(expected), MODIFIED: NONE}
     return Case(group, {"h_inv": np.asarray(h_inv, dtype=np.float64),
                         "s": [np.asarray(v, dtype=np.float64) for v in s],
                         "y": [np.asarray(v, dtype=np.float64) for v in y]}, exp)
@@ -271,17 +253,14 @@ def _bfgs_hidden(rng: np.random.Generator) -> list[Case]:
 
 
 check_newton_step = Check(
-    "newton_step", targets=("newton_step",),
-    references={"newton_step": "lecture7.grading.second_order:reference_newton_step"},
+    "newton_step", reference="lecture7.grading.second_order:reference_newton_step",
     run=run_newton_step, visible=_newton_visible, hidden=_newton_hidden, rtol=1e-6, atol=1e-10,
-    forbidden=FORBIDDEN, mistakes=mistakes_for("second_order", "newton_step"))
+    forbidden=FORBIDDEN, mistakes="second_order")
 check_lbfgs_direction = Check(
-    "lbfgs_direction", targets=("lbfgs_direction",),
-    references={"lbfgs_direction": "lecture7.second_order:lbfgs_direction"},
+    "lbfgs_direction", reference="lecture7.second_order:lbfgs_direction",
     run=run_lbfgs_direction, visible=_lbfgs_visible, hidden=_lbfgs_hidden, rtol=1e-6,
-    atol=1e-10, forbidden=FORBIDDEN, mistakes=mistakes_for("second_order", "lbfgs_direction"))
+    atol=1e-10, mistakes="second_order")
 check_bfgs_inverse_update = Check(
-    "bfgs_inverse_update", targets=("bfgs_inverse_update",),
-    references={"bfgs_inverse_update": "lecture7.second_order:bfgs_inverse_update"},
+    "bfgs_inverse_update", reference="lecture7.second_order:bfgs_inverse_update",
     run=run_bfgs_update, visible=_bfgs_visible, hidden=_bfgs_hidden, rtol=1e-6, atol=1e-10,
-    forbidden=FORBIDDEN, mistakes=mistakes_for("second_order", "bfgs_inverse_update"))
+    mistakes="second_order")

@@ -1,5 +1,4 @@
-"""Checks of assignment 8 (transfer learning): freezing, new heads, learning-rate groups,
-CNN codes and a linear probe.
+"""Checks of assignment 8 (transfer learning), part 1: freezing, new heads, learning-rate groups.
 
 Test cells call them with the student's code::
 
@@ -7,20 +6,23 @@ Test cells call them with the student's code::
     check_freeze_backbone(freeze_backbone)                          # visible
     check_freeze_backbone(freeze_backbone, hidden=True, points=2)   # hidden: vs lecture7.transfer
 
-Every case describes a :class:`lecture7.models.SmallCNN` as plain data (seed,
-widths, batch normalization, which parameters are frozen, which modules are in
-eval mode, parameter values to set); ``run`` builds it on
-:func:`lecture7.default_device` in the student's kernel, hands it to the
-student's function and records what happened to it: which parameters are
-trainable, which changed in an optimizer step, the modes of the modules, the
-new head's weights, the learning rate each parameter gets, the features. The
-linear probe is graded by its accuracy on held-out data, against the accuracy
-of the reference probe (:func:`lecture7.transfer.fit_linear_probe`) computed
-when the cases are drawn.
+Every case describes a :class:`lecture7.models.SmallCNN` as plain data
+(:mod:`lecture7.grading.small_cnn`); ``run`` builds it on :func:`lecture7.default_device`
+in the student's kernel, hands it to the student's function and records what happened
+to it. **What is graded**: ``freeze_backbone``, which parameters are trainable and which
+move in an SGD step (and that no module's train/eval mode changes); ``replace_head``, the
+new ``model.fc`` (a fresh ``nn.Linear`` of the right size, initialized from the generator,
+on the model's device and dtype, trainable) and the rest of the model untouched;
+``make_param_groups``, the learning rate each trainable parameter gets. **Accepted
+without loss**: ``requires_grad_(False)`` or ``p.requires_grad = False``, freezing by
+module or by parameter name; ``replace_head`` returning the head or not being used
+(the model is what is graded, and returning ``model.fc`` is checked separately); groups
+as lists or generators of parameters, extra keys in a group, one group per parameter.
 
-The references are adapters of :mod:`lecture7.transfer` to the students'
-signatures; each runs :mod:`lecture7.transfer` code, so a submission that calls
-them is caught like one that calls :mod:`lecture7.transfer` directly.
+The references are adapters of :mod:`lecture7.transfer` to the students' signatures;
+each runs :mod:`lecture7.transfer` code, so a submission that calls them is caught like
+one that calls :mod:`lecture7.transfer` directly. Features and probes:
+:mod:`lecture7.grading.transfer_features`.
 """
 
 from __future__ import annotations
@@ -33,33 +35,22 @@ import numpy as np
 import torch
 from torch import nn
 
-from lecture7.device import default_device
 from lecture7.grading.core import Case, Check
-from lecture7.grading.mistakes import mistakes_for
-from lecture7.models import SmallCNN
-from lecture7.transfer import (
-    extract_features,
-    fit_linear_probe,
-    freeze,
-    param_groups,
-    replace_head,
-    unfreeze,
+from lecture7.grading.observe import NONE, array
+from lecture7.grading.small_cnn import (
+    IMAGE_SIZE,
+    build_model,
+    mode_changes,
+    model_spec,
+    modes,
+    parameter_names,
 )
+from lecture7.transfer import freeze, param_groups, replace_head, unfreeze
 
-__all__ = ["check_extract_features", "check_freeze_backbone", "check_linear_probe",
-           "check_make_param_groups", "check_replace_head"]
+__all__ = ["check_freeze_backbone", "check_make_param_groups", "check_replace_head"]
 
-#: Students must not run the reference implementations (nor scikit-learn's classifiers).
+#: Students must not run the reference implementations.
 FORBIDDEN = ("lecture7.transfer",)
-PROBE_FORBIDDEN = ("lecture7.transfer", "sklearn")
-#: A probe passes when its held-out accuracy is at most this much below the reference's.
-PROBE_TOLERANCE = 0.1
-SEPARATION = 1.0  # class means ~ N(0, SEPARATION**2) per feature, within a class N(0, 1)
-PROBE_OK = "as good as the reference probe (or better)"
-IMAGE_SIZE = 8
-NONE = "none"
-ON_DEVICE = "a tensor on the model's device"
-
 
 # -- the references, with the students' signatures -------------------------------------
 
@@ -78,97 +69,11 @@ def reference_make_param_groups(model, lr, backbone_lr_mult):
     return param_groups(model, lr=lr, backbone_lr_mult=backbone_lr_mult, head="fc")
 
 
-def reference_extract_features(model, images):
-    return extract_features(model, images, layer="avgpool")
-
-
-def reference_linear_probe(train_features, train_labels, test_features, num_classes):
-    probe = fit_linear_probe(train_features, train_labels, method="softmax", l2=1e-3)
-    return probe.predict(test_features)
-
-
-# -- models from plain data -------------------------------------------------------------
-
-
-def build_model(spec: dict) -> nn.Module:
-    """A SmallCNN on the default device, as ``spec`` describes it.
-
-    Keys: ``seed``, ``widths``, ``classes``, ``batchnorm``; optional ``warm`` (train-mode
-    forward passes so that BatchNorm's running statistics move away from 0 and 1),
-    ``set`` (name -> values of parameters and buffers), ``frozen`` (``"all"``,
-    ``"backbone"`` or a list of name prefixes), ``mode`` (``"train"``, ``"eval"`` or
-    ``"bn-eval"``: BatchNorm layers in eval mode, the rest in train mode).
-    """
-    device = default_device()
-    model = SmallCNN(3, spec["classes"], widths=tuple(spec["widths"]),
-                     batchnorm=spec["batchnorm"], seed=spec["seed"]).to(device)
-    if spec.get("warm"):
-        generator = torch.Generator().manual_seed(spec["seed"])
-        with torch.no_grad():
-            for _ in range(3):
-                x = 0.5 + 2 * torch.rand(16, 3, IMAGE_SIZE, IMAGE_SIZE, generator=generator)
-                model(x.to(device))
-    state = dict(model.named_parameters()) | dict(model.named_buffers())
-    with torch.no_grad():
-        for name, values in spec.get("set", {}).items():
-            state[name].copy_(torch.as_tensor(np.asarray(values), dtype=state[name].dtype))
-    frozen = spec.get("frozen")
-    for name, p in model.named_parameters():
-        if frozen == "all" or (frozen == "backbone" and not name.startswith("fc.")) or (
-                isinstance(frozen, list) and any(name.startswith(f + ".") for f in frozen)):
-            p.requires_grad_(False)
-    mode = spec.get("mode", "train")
-    model.train(mode != "eval")
-    if mode == "bn-eval":
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.eval()
-    return model
-
-
-def _model_spec(rng: np.random.Generator, *, batchnorm: bool = True, **extra: Any) -> dict:
-    depth = int(rng.integers(1, 4))
-    widths = [int(w) for w in rng.integers(2, 7, size=depth)]
-    return {"seed": int(rng.integers(2**31)), "widths": widths,
-            "classes": int(rng.integers(2, 8)), "batchnorm": batchnorm, **extra}
-
-
-def _names(names: list[str], model: nn.Module) -> str:
-    every = [n for n, _ in model.named_parameters()]
-    if not names:
-        return NONE
-    if len(names) > 2 and set(names) == set(every):
-        return f"all {len(every)} parameters"
-    return ", ".join(n for n in every if n in set(names)) or ", ".join(names)
-
-
-def _modes(model: nn.Module) -> dict[str, bool]:
-    return {name or "(the model)": m.training for name, m in model.named_modules()}
-
-
-def _mode_changes(before: dict[str, bool], model: nn.Module) -> str:
-    after = _modes(model)
-    changed = [f"{name} ({'train' if before[name] else 'eval'} -> "
-               f"{'train' if after[name] else 'eval'})"
-               for name in before if name in after and after[name] != before[name]]
-    if len(changed) > 3:
-        return f"{len(changed)} modules, e.g. " + ", ".join(changed[:3])
-    return ", ".join(changed) or NONE
-
-
-def _numbers(x: Any, what: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    try:
-        return np.array(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} is a {type(x).__name__}, not an array of numbers") from None
-
 
 # -- freeze_backbone ---------------------------------------------------------------------
 
 TRAINABLE = "trainable parameters (requires_grad)"
-CHANGED = "parameters changed by an SGD step"
+MOVED = "parameters changed by an SGD step"
 MODES = "modules whose train/eval mode changed"
 
 
@@ -186,33 +91,35 @@ def _sgd_step(model: nn.Module, seed: int) -> None:
 
 def run_freeze_backbone(objects: Mapping[str, Any], inputs: dict) -> dict:
     model = build_model(inputs["model"])
-    modes = _modes(model)
+    initial = modes(model)
     objects["freeze_backbone"](model)
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     _sgd_step(model, inputs["model"]["seed"])
     changed = [n for n, p in model.named_parameters() if not torch.equal(p.detach(), before[n])]
-    return {TRAINABLE: _names(trainable, model), CHANGED: _names(changed, model),
-            MODES: _mode_changes(modes, model)}
+    return {TRAINABLE: parameter_names(trainable, model), MOVED: parameter_names(changed, model),
+            MODES: mode_changes(initial, model)}
 
 
 def freeze_visible(rng: np.random.Generator) -> list[Case]:
     hand = {"seed": 0, "widths": [2, 4], "classes": 3, "batchnorm": True}
     head = "fc.weight, fc.bias"
     return [Case("a SmallCNN with two blocks and BatchNorm, by hand", {"model": hand},
-                 {TRAINABLE: head, CHANGED: head, MODES: NONE}),
-            Case("a random SmallCNN", {"model": _model_spec(rng)})]
+                 {TRAINABLE: head, MOVED: head, MODES: NONE}),
+            Case("a random SmallCNN", {"model": model_spec(rng)}),
+            Case("a SmallCNN frozen entirely before (the head must end up trainable)",
+                 {"model": model_spec(rng, frozen="all")})]
 
 
 def freeze_hidden(rng: np.random.Generator) -> list[Case]:
     return [
-        *[Case("SmallCNNs with BatchNorm", {"model": _model_spec(rng)}) for _ in range(2)],
+        *[Case("SmallCNNs with BatchNorm", {"model": model_spec(rng)}) for _ in range(2)],
         Case("a SmallCNN without BatchNorm (convolutions with biases)",
-             {"model": _model_spec(rng, batchnorm=False)}),
+             {"model": model_spec(rng, batchnorm=False)}),
         Case("a model in eval mode: freezing does not change train/eval modes",
-             {"model": _model_spec(rng, mode="eval")}),
+             {"model": model_spec(rng, mode="eval")}),
         Case("a model frozen entirely before: the head must end up trainable",
-             {"model": _model_spec(rng, frozen="all")}),
+             {"model": model_spec(rng, frozen="all")}),
     ]
 
 
@@ -249,8 +156,8 @@ def run_replace_head(objects: Mapping[str, Any], inputs: dict) -> dict:
              else f"no: {fc.weight.device}, {fc.weight.dtype} (the model: {device}, {dtype})")
     return {
         RETURNED_FC: head is fc, NEW: fc is not old, SHAPE: [fc.in_features, fc.out_features],
-        "model.fc.weight": _numbers(fc.weight, "model.fc.weight"),
-        "model.fc.bias": (_numbers(fc.bias, "model.fc.bias") if fc.bias is not None
+        "model.fc.weight": array(fc.weight, "model.fc.weight"),
+        "model.fc.bias": (array(fc.bias, "model.fc.bias") if fc.bias is not None
                           else "no bias"),
         PLACE: place, HEAD_TRAINABLE: all(p.requires_grad for p in fc.parameters()),
         REST: unchanged, SAME_SEED: same,
@@ -275,22 +182,22 @@ def replace_head_visible(rng: np.random.Generator) -> list[Case]:
     return [Case("a 2-feature backbone, a new head for 3 classes from seed 0, by hand",
                  hand, expected),
             Case("a random SmallCNN, a new number of classes",
-                 {"model": _model_spec(rng), "num_classes": 7, "seed": int(rng.integers(2**31))})]
+                 {"model": model_spec(rng), "num_classes": 7, "seed": int(rng.integers(2**31))})]
 
 
 def replace_head_hidden(rng: np.random.Generator) -> list[Case]:
     def case(group: str, num_classes: int | None = None, **extra: Any) -> Case:
-        spec = _model_spec(rng, **extra)
+        spec = model_spec(rng, **extra)
         while spec["classes"] == spec["widths"][-1]:  # in_features != old out_features
-            spec = _model_spec(rng, **extra)
+            spec = model_spec(rng, **extra)
         k = int(rng.integers(2, 12)) if num_classes is None else num_classes
         while num_classes is None and k in (spec["classes"], spec["widths"][-1]):
             k = int(rng.integers(2, 12))
         return Case(group, {"model": spec, "num_classes": k, "seed": int(rng.integers(2**31))})
 
-    same = _model_spec(rng)
+    same = model_spec(rng)
     while same["classes"] == same["widths"][-1]:
-        same = _model_spec(rng)
+        same = model_spec(rng)
     return [
         *[case("a new number of classes") for _ in range(2)],
         Case("as many classes as before: still a new, freshly initialized head",
@@ -341,14 +248,14 @@ def run_make_param_groups(objects: Mapping[str, Any], inputs: dict) -> dict:
         accepted = YES
     except Exception as err:
         accepted = f"no: {type(err).__name__}: {err}"[:160]
-    return {TWICE: _names([n for n, c in count.items() if c > 1], model),
-            FROZEN_IN: _names(frozen, model), FOREIGN: foreign,
+    return {TWICE: parameter_names([n for n, c in count.items() if c > 1], model),
+            FROZEN_IN: parameter_names(frozen, model), FOREIGN: foreign,
             LR: {n: lr_of.get(n, NO_GROUP) for n, p in named if p.requires_grad},
             ACCEPTED: accepted}
 
 
 def _groups_case(rng: np.random.Generator, **extra: Any) -> dict:
-    return {"model": _model_spec(rng, **extra), "lr": float(10 ** rng.uniform(-3, -1)),
+    return {"model": model_spec(rng, **extra), "lr": float(10 ** rng.uniform(-3, -1)),
             "backbone_lr_mult": float(rng.uniform(0.01, 0.5))}
 
 
@@ -366,7 +273,7 @@ def make_param_groups_visible(rng: np.random.Generator) -> list[Case]:
 
 
 def make_param_groups_hidden(rng: np.random.Generator) -> list[Case]:
-    deep = _model_spec(rng)
+    deep = model_spec(rng)
     deep["widths"] = [int(w) for w in rng.integers(2, 7, size=3)]
     return [
         *[Case("nothing frozen: random lr and multiplier", _groups_case(rng, batchnorm=bn))
@@ -380,184 +287,17 @@ def make_param_groups_hidden(rng: np.random.Generator) -> list[Case]:
     ]
 
 
-# -- extract_features --------------------------------------------------------------------
 
-FEATURES = "features"
-GRAD = "the features require grad"
-RETURNED = "returned"
-STATS = "BatchNorm running statistics changed"
-
-
-def run_extract_features(objects: Mapping[str, Any], inputs: dict) -> dict:
-    model = build_model(inputs["model"])
-    device = next(model.parameters()).device
-    images = torch.tensor(np.asarray(inputs["images"]), dtype=torch.float32, device=device)
-    modes = _modes(model)
-    buffers = {n: b.clone() for n, b in model.named_buffers()}
-    out = objects["extract_features"](model, images)
-    moved = [n for n, b in model.named_buffers() if not torch.equal(b, buffers[n])]
-    if not isinstance(out, torch.Tensor):
-        returned = f"a {type(out).__name__}, not a torch tensor"
-    elif out.device != device:
-        returned = f"a tensor on {out.device}, not on the model's device {device}"
-    else:
-        returned = ON_DEVICE
-    return {FEATURES: _numbers(out, "the features"),
-            GRAD: bool(getattr(out, "requires_grad", False)), RETURNED: returned,
-            MODES: _mode_changes(modes, model), STATS: ", ".join(moved) or NONE}
-
-
-def _images(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.uniform(0.0, 1.0, (n, 3, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
-
-
-def extract_features_visible(rng: np.random.Generator) -> list[Case]:
-    # One block, all convolution weights 0: the convolution outputs 0 everywhere. In eval
-    # mode BatchNorm gives (0 - running_mean) / sqrt(running_var + 1e-5) * weight + bias
-    # = (1 / 2, -2 / 1 + 0.5) ~ (0.5, -1.5); ReLU, max and average pooling: (0.5, 0).
-    # (In train mode BatchNorm would use the batch's mean and variance, 0 and 0: (0, 0.5).)
-    hand = {"seed": 0, "widths": [2], "classes": 3, "batchnorm": True,
-            "set": {"features.0.0.weight": np.zeros((2, 3, 3, 3)),
-                    "features.0.1.running_mean": [-1.0, 2.0], "features.0.1.running_var": [4.0, 1.0],
-                    "features.0.1.weight": [1.0, 1.0], "features.0.1.bias": [0.0, 0.5]}}
-    expected = {FEATURES: np.array([[0.5, 0.0]] * 2), GRAD: False, RETURNED: ON_DEVICE,
-                MODES: NONE, STATS: NONE}
-    return [Case("a model in train mode whose codes are known, by hand",
-                 {"model": hand, "images": _images(rng, 2)}, expected),
-            Case("a random SmallCNN with BatchNorm, in train mode",
-                 {"model": _model_spec(rng, warm=True), "images": _images(rng, 5)})]
-
-
-def extract_features_hidden(rng: np.random.Generator) -> list[Case]:
-    def case(group: str, n: int = 6, **extra: Any) -> Case:
-        return Case(group, {"model": _model_spec(rng, warm=True, **extra),
-                            "images": _images(rng, n)})
-
-    return [
-        *[case("models in train mode, with BatchNorm: codes computed in eval mode")
-          for _ in range(2)],
-        case("a single image", n=1),
-        case("a model in eval mode stays in eval mode", mode="eval"),
-        case("BatchNorm kept in eval mode while the rest trains: each module's mode restored",
-             mode="bn-eval"),
-    ]
-
-
-# -- linear_probe ------------------------------------------------------------------------
-
-SHAPE_OF = "shape of the predictions"
-ACCURACY = "held-out accuracy"
-
-
-def _probe_tensors(inputs: dict) -> tuple:
-    device = default_device()
-    return (torch.tensor(inputs["train_features"], dtype=torch.float32, device=device),
-            torch.tensor(inputs["train_labels"], dtype=torch.int64, device=device),
-            torch.tensor(inputs["test_features"], dtype=torch.float32, device=device),
-            inputs["num_classes"])
-
-
-def _accuracy(predicted: Any, labels: np.ndarray) -> tuple[list[int], float | None]:
-    predicted = _numbers(predicted, "the predictions")
-    if predicted.shape != labels.shape:
-        return list(predicted.shape), None
-    return list(predicted.shape), float(np.mean(predicted == labels))
-
-
-def run_linear_probe(objects: Mapping[str, Any], inputs: dict) -> dict:
-    predicted = objects["linear_probe"](*_probe_tensors(inputs))
-    labels = np.asarray(inputs["test_labels"])
-    shape, accuracy = _accuracy(predicted, labels)
-    reference = inputs["reference accuracy"]
-    if accuracy is None:
-        verdict = "not measured: the predictions have the wrong shape"
-    elif accuracy >= reference - PROBE_TOLERANCE:
-        verdict = PROBE_OK
-    else:
-        verdict = (f"{accuracy:.3f}, more than {PROBE_TOLERANCE} below the reference "
-                   f"probe's {reference:.3f}")
-    observation = {SHAPE_OF: shape, ACCURACY: verdict}
-    if "exact" in inputs:
-        observation["predicted labels"] = _numbers(predicted, "the predictions")
-    return observation
-
-
-def _with_reference(inputs: dict) -> dict:
-    predicted = reference_linear_probe(*_probe_tensors(inputs))
-    inputs["reference accuracy"] = _accuracy(predicted, np.asarray(inputs["test_labels"]))[1]
-    return inputs
-
-
-def _probe_data(rng: np.random.Generator, *, classes: int, dim: int, n_train: int,
-                n_test: int, constant: bool = False, one_class: bool = False) -> dict:
-    """Gaussian clusters, each feature scaled and shifted by its own (very different) amount,
-    as the units of a network's layer are."""
-    centers = SEPARATION * rng.standard_normal((classes, dim))
-    y_train = rng.permutation(np.arange(n_train) % classes)
-    y_test = (np.full(n_test, rng.integers(classes)) if one_class
-              else rng.integers(0, classes, n_test))
-    scale = 10 ** rng.uniform(-1.0, 1.5, dim)
-    # Always both extremes, so that a probe that skips standardization cannot get
-    # lucky with a draw of similar scales (it fails by far more than PROBE_TOLERANCE).
-    scale[: min(2, dim)] = [10**-1.5, 10**2.0][: min(2, dim)]
-    offset = rng.uniform(-2.0, 2.0, dim) * scale
-
-    def features(y: np.ndarray) -> np.ndarray:
-        x = (centers[y] + rng.standard_normal((len(y), dim))) * scale + offset
-        if constant:
-            x[:, 0] = 0.0  # a unit that never fires (a dead ReLU)
-        return x.astype(np.float32)
-
-    return _with_reference({"train_features": features(y_train), "train_labels": y_train,
-                            "test_features": features(y_test), "test_labels": y_test,
-                            "num_classes": classes})
-
-
-def linear_probe_visible(rng: np.random.Generator) -> list[Case]:
-    # One feature, class 0 around 1 and class 1 around 11: any sensible linear classifier
-    # puts the boundary near 6.
-    hand = _with_reference({
-        "train_features": np.array([[0.0], [1.0], [2.0], [10.0], [11.0], [12.0]], np.float32),
-        "train_labels": np.array([0, 0, 0, 1, 1, 1]),
-        "test_features": np.array([[1.5], [10.5], [-3.0], [20.0]], np.float32),
-        "test_labels": np.array([0, 1, 0, 1]), "num_classes": 2, "exact": True})
-    expected = {SHAPE_OF: [4], ACCURACY: PROBE_OK, "predicted labels": np.array([0, 1, 0, 1])}
-    return [Case("two classes on a line, by hand", hand, expected),
-            Case("4 classes of 16-dimensional features",
-                 _probe_data(rng, classes=4, dim=16, n_train=160, n_test=200))]
-
-
-def linear_probe_hidden(rng: np.random.Generator) -> list[Case]:
-    def data(**options: Any) -> dict:
-        return _probe_data(rng, classes=int(rng.integers(3, 6)), dim=int(rng.integers(8, 24)),
-                           n_train=200, n_test=200, **options)
-
-    return [
-        *[Case("random features with very different scales", data()) for _ in range(2)],
-        Case("a feature that is constant (a dead unit): its standard deviation is 0",
-             data(constant=True)),
-        *[Case("a held-out batch of a single class: standardize it with the TRAINING "
-               "statistics", data(one_class=True)) for _ in range(2)],
-    ]
-
-
-# -- the checks --------------------------------------------------------------------------
-
-
-def _check(name: str, run, visible, hidden, forbidden=FORBIDDEN) -> Check:
-    return Check(name, targets=(name,),
-                 references={name: f"lecture7.grading.transfer:reference_{name}"},
-                 run=run, visible=visible, hidden=hidden, rtol=1e-5, atol=1e-6,
-                 forbidden=forbidden, mistakes=mistakes_for("transfer", name))
-
-
-check_freeze_backbone = _check("freeze_backbone", run_freeze_backbone, freeze_visible,
-                               freeze_hidden)
-check_replace_head = _check("replace_head", run_replace_head, replace_head_visible,
-                            replace_head_hidden)
-check_make_param_groups = _check("make_param_groups", run_make_param_groups,
-                                 make_param_groups_visible, make_param_groups_hidden)
-check_extract_features = _check("extract_features", run_extract_features,
-                                extract_features_visible, extract_features_hidden)
-check_linear_probe = _check("linear_probe", run_linear_probe, linear_probe_visible,
-                            linear_probe_hidden, forbidden=PROBE_FORBIDDEN)
+check_freeze_backbone = Check(
+    "freeze_backbone", reference="lecture7.grading.transfer:reference_freeze_backbone",
+    run=run_freeze_backbone, visible=freeze_visible, hidden=freeze_hidden, rtol=1e-5,
+    atol=1e-6, forbidden=FORBIDDEN, mistakes="transfer")
+check_replace_head = Check(
+    "replace_head", reference="lecture7.grading.transfer:reference_replace_head",
+    run=run_replace_head, visible=replace_head_visible, hidden=replace_head_hidden, rtol=1e-5,
+    atol=1e-6, forbidden=FORBIDDEN, mistakes="transfer")
+check_make_param_groups = Check(
+    "make_param_groups", reference="lecture7.grading.transfer:reference_make_param_groups",
+    run=run_make_param_groups, visible=make_param_groups_visible,
+    hidden=make_param_groups_hidden, rtol=1e-5, atol=1e-6, forbidden=FORBIDDEN,
+    mistakes="transfer")

@@ -10,7 +10,8 @@ The autograder (:mod:`lecture7.grading.nbgrader_ext`) uses this module in three 
 3. :func:`grade_cell` decodes the kernel's answer as plain data, runs the
    reference and the mistake catalogue *here*, compares, and builds the cell's
    outputs: the report on stdout and the score as the cell's value (nbgrader's
-   partial credit), or an error when the score is 0.
+   partial credit: the share of the part's sub-checks, visible and hidden, that
+   passed), or an error when the score is 0.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import numpy as np
 from nbformat.v4 import new_output
 
 from lecture7.grading.cells import CheckCall, parse_test_cell, resolve_check
-from lecture7.grading.core import Case, Check, Observed, Verdict
+from lecture7.grading.core import Case, Check, Observed
 from lecture7.grading.probe import MIME
+from lecture7.grading.verdict import Verdict, part_score
 from lecture7.grading.wire import WireError, pack, unpack
 
 __all__ = ["Plan", "grade_cell", "plan_cell"]
@@ -86,23 +88,23 @@ def _answers(outputs: Sequence[dict], count: int, timeout: float | None) -> list
 
 
 def _verdict(call: CheckCall, check: Check, cases: list[Case], answer: dict | str) -> Verdict:
-    groups = list(dict.fromkeys(c.group for c in cases))
-    verdict = Verdict(check.name, call.hidden, groups)
+    if isinstance(answer, dict) and "missing" not in answer and "unreadable" not in answer \
+            and isinstance(answer.get("observations"), list):
+        uses = answer.get("uses") or []
+        observed = Observed(answer["observations"], [str(u) for u in uses][:10])
+        try:
+            return check.judge(cases, observed, hidden=call.hidden)
+        except Exception as err:  # malformed data from the kernel is the student's loss
+            answer = f"The results of your code could not be read ({type(err).__name__})."
+    verdict = Verdict(check.name, call.hidden, check.groups(cases, check.expected(cases)))
     if isinstance(answer, str):
         verdict.problem = answer
     elif "missing" in answer:
         names = ", ".join(str(n) for n in answer["missing"])
         verdict.problem = (f"Nothing called {names} is defined in your notebook: "
                            "did you rename it, or does the cell that defines it fail?")
-    elif "unreadable" in answer or not isinstance(answer.get("observations"), list):
-        verdict.problem = f"The results of your code could not be read ({answer.get('unreadable')})."
     else:
-        uses = answer.get("uses") or []
-        observed = Observed(answer["observations"], [str(u) for u in uses][:10])
-        try:
-            return check.judge(cases, observed, hidden=call.hidden)
-        except Exception as err:  # malformed data from the kernel is the student's loss
-            verdict.problem = f"The results of your code could not be read ({type(err).__name__})."
+        verdict.problem = f"The results of your code could not be read ({answer.get('unreadable')})."
     return verdict
 
 
@@ -110,9 +112,8 @@ def grade_cell(plan: Plan, outputs: Sequence[dict], points: float,
                timeout: float | None = None) -> tuple[list, float]:
     """The test cell's new outputs and its score, from the probe's outputs.
 
-    Gates (calls without ``points``) must all pass, else the cell scores 0; then
-    the score is the sum of the scoring calls' scores (all the points when there
-    are none), never more than ``points``.
+    The score is ``points`` times the share of the sub-checks that passed, over all
+    the cell's check calls, visible and hidden (:func:`~lecture7.grading.verdict.part_score`).
     """
     answers = _answers(outputs, len(plan.calls), timeout)
     verdicts = [_verdict(call, check, cases, answers if isinstance(answers, str) else answer)
@@ -120,19 +121,11 @@ def grade_cell(plan: Plan, outputs: Sequence[dict], points: float,
                     plan.calls, plan.checks, plan.cases,
                     answers if isinstance(answers, list) else [answers] * len(plan.calls),
                     strict=True)]
-    pairs = list(zip(plan.calls, verdicts, strict=True))
-    gate_failed = any(v.fraction < 1 for c, v in pairs if c.points is None)
-    if gate_failed:
-        score = 0.0
-    elif any(c.points is not None for c, _ in pairs):
-        score = sum(v.score(c.points) for c, v in pairs if c.points is not None)
-    else:
-        score = points
-    score = round(min(max(score, 0.0), points), 4)
-    text = "\n\n".join(v.report(c.points) for c, v in pairs)
-    if gate_failed:
-        text += "\n\nThe visible tests must pass before the hidden tests count."
-    text += f"\n\nThis part: {score:g} of {points:g} points.\n"
+    score = part_score(verdicts, points)
+    passed, total = sum(v.passed for v in verdicts), sum(len(v.groups) for v in verdicts)
+    text = "\n\n".join(v.report() for v in verdicts)
+    text += (f"\n\nThis part: {score:g} of {points:g} points ({passed} of {total} checks "
+             "passed).\n")
     result = [new_output("stream", name="stdout", text=text)]
     if score > 0:
         result.append(new_output("execute_result", data={"text/plain": f"{score:g}"},

@@ -7,7 +7,10 @@ catalogue, so a new assignment is covered without new test code:
 * ``solution``: the release with the source's solutions (full marks);
 * ``release``: the release untouched (0 on every autograded part);
 * ``mistakes-k``: the k-th catalogued mistake of every target pasted in place of
-  its solution cell (those parts 0, the feedback names each mistake);
+  its solution cell (those parts lose points, :class:`Below`; the feedback names each
+  mistake);
+* ``real-...``: code as real students write it (:mod:`real_world`): full marks where
+  it is right, named mistakes where it is not;
 * ``raises-loops``: one part's code raises, the next one never returns;
   ``kernel-dies``: one part kills the kernel; ``deleted-stderr``: every test
   cell deleted, and the student's own code writes to stderr and warns; ``delegates``: every part calls
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell
+from real_world import FULL, STUDENTS
 
 from lecture7.grading.authoring import parts
 from lecture7.grading.cells import parse_test_cell
@@ -33,13 +37,23 @@ REFERENCE_MESSAGE = "uses the reference implementation"
 TIMEOUT_MESSAGE = "did not finish within"
 
 
+@dataclass(frozen=True)
+class Below:
+    """An expected score: less than full marks (the part loses some of its sub-checks)."""
+
+    full: float
+
+    def matches(self, score: float | None) -> bool:
+        return score is not None and 0 <= score < self.full
+
+
 @dataclass
 class Submission:
     """One student's notebook and what grading it must produce."""
 
     student: str
     nb: nbformat.NotebookNode
-    expected: dict[str, float]  # test cell grade_id -> autograded score
+    expected: dict[str, float | Below]  # test cell grade_id -> autograded score
     feedback_mentions: list[str] = field(default_factory=list)
 
 
@@ -158,8 +172,21 @@ def make_submissions(source, release) -> list[Submission]:
                 named.append(m.name)
                 for part in found:
                     if any(m in check.mistakes for check in part.checks):
-                        expected[part.test_id] = 0.0
+                        expected[part.test_id] = Below(part.points)
         subs.append(Submission(f"mistakes-{k}", nb, expected, named))
+
+    # code as real students write it, for the notebooks that have its functions
+    defined = _solution_cells(source)
+    for student in STUDENTS:
+        if all(target in defined for target in student.cells):
+            nb, expected, named = copy.deepcopy(solution), dict(full), []
+            for target, cell in student.cells.items():
+                _replace(nb, target, cell.strip() + "\n")
+                named += student.expect[target]
+                for part in found:
+                    if target in part.targets and student.expect[target] != FULL:
+                        expected[part.test_id] = Below(part.points)
+            subs.append(Submission(student.name, nb, expected, named))
 
     def broken(*changes):
         nb, expected = copy.deepcopy(solution), dict(full)
@@ -226,3 +253,4 @@ def course_checks() -> list:
 
 CHECKS = course_checks()
 MISTAKES = [(check, m) for check in CHECKS for m in check.mistakes]
+CONVENTIONS = [(check, m) for check in CHECKS for m in check.conventions]

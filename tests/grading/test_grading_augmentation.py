@@ -4,13 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from lecture7.grading.augmentation import (
-    _about_uniform,
-    check_color_jitter,
-    check_crop_offsets,
-    check_fit_pca_color,
-    check_hflip,
-)
+from lecture7.grading.augmentation import _about_uniform, check_crop_offsets, check_hflip
+from lecture7.grading.augmentation_color import check_color_jitter, check_fit_pca_color
 
 
 def test_offsets_drawn_another_way_pass_and_tensors_are_accepted():
@@ -37,8 +32,8 @@ def test_uniformity_is_judged_over_the_range_drawn():
     assert not _about_uniform(list(rounded))
 
 
-def test_a_numpy_result_and_an_in_place_change_are_named():
-    with pytest.raises(AssertionError, match=r"returned: expected .*got 'a ndarray, not a torch"):
+def test_a_numpy_result_and_an_in_place_change_are_named(capsys):
+    with pytest.raises(AssertionError, match=r"returned: expected .*got 'a NumPy array'"):
         check_hflip(lambda img: np.flip(img.cpu().numpy(), -1).copy())
 
     def jitter_in_place(img, brightness, contrast, saturation):
@@ -49,8 +44,11 @@ def test_a_numpy_result_and_an_in_place_change_are_named():
         gray = (weights.view(3, 1, 1) * out).sum(-3, keepdim=True)
         return (saturation * out + (1 - saturation) * gray).clamp(0, 1)
 
-    with pytest.raises(AssertionError, match="input modified in place: expected 'no'"):
+    with pytest.raises(AssertionError, match="inputs modified in place: expected 'none', got 'img'"):
         check_color_jitter(jitter_in_place)
+    # the image the caller passed changed: one sub-check of its own, not the whole part
+    assert 0 < check_color_jitter(jitter_in_place, hidden=True, points=2) < 2
+    assert "FAILED leaves the caller's inputs as they were" in capsys.readouterr().out
 
 
 def test_eigenvectors_of_either_sign_and_numpy_results_pass():

@@ -9,13 +9,16 @@ import torch
 
 import lecture7.optim as reference
 from lecture7.grading.guard import ReferenceGuard
-from lecture7.grading.mistakes.optimizers import adam_no_bias_correction
+from lecture7.grading.mistakes import CATALOGUE
 from lecture7.grading.optimizers import (
     check_adam,
     check_adam_class,
     check_rmsprop,
     check_sgd_momentum,
 )
+
+adam_no_bias_correction = next(m.impl for m in CATALOGUE["adam"]
+                               if m.name == "adam-no-bias-correction")
 
 
 def adam(w, dw, config=None):
@@ -46,13 +49,51 @@ def test_a_failure_says_which_output_how_far_where_and_which_mistake():
     assert "adam-no-bias-correction" in message and "1 - beta1**t" in message
 
 
-def test_a_config_key_mismatch_is_named():
+def test_a_stale_t_is_found_from_the_next_steps_and_named():
     def stale_t(w, dw, config=None):
         next_w, config = adam(w, dw, config)
         return next_w, {**config, "t": config["t"] - 1}
 
-    with pytest.raises(AssertionError, match=r"config\['t'\]: expected 1, got 0"):
+    with pytest.raises(AssertionError) as info:
         check_adam(stale_t)
+    message = str(info.value)
+    assert "passed one step worked out by hand" in message  # one step alone is right
+    assert "step 2: next_w" in message and "adam-t-not-stored" in message
+
+
+def test_an_uncatalogued_bug_gets_a_localising_hint_in_the_visible_check():
+    def leaky_v(w, dw, config=None):  # the state carried over is wrong
+        next_w, config = adam(w, dw, config)
+        return next_w, {**config, "v": 1.5 * config["v"]}
+
+    def fixed_beta1(w, dw, config=None):  # beta1 hard-coded
+        return adam(w, dw, {**(config or {}), "beta1": 0.9})
+
+    with pytest.raises(AssertionError, match="Where to look: step 1 is right, later steps are "
+                                             "not: check how the state carries over"):
+        check_adam(leaky_v)
+    with pytest.raises(AssertionError, match=r"Where to look: right with the default config, "
+                                             r"wrong with beta1=0\.5: is beta1 hard-coded"):
+        check_adam(fixed_beta1)
+
+
+def test_two_mistakes_at_once_are_named_together():
+    def student(w, dw, config=None):  # neither bias correction nor epsilon outside the root
+        config = config if config is not None else {}
+        for key, default in (("learning_rate", 1e-3), ("beta1", 0.9), ("beta2", 0.999),
+                             ("epsilon", 1e-8)):
+            config.setdefault(key, default)
+        config["m"] = config["beta1"] * config.get("m", 0 * w) + (1 - config["beta1"]) * dw
+        config["v"] = config["beta2"] * config.get("v", 0 * w) + (1 - config["beta2"]) * dw**2
+        w -= config["learning_rate"] * config["m"] / np.sqrt(config["v"] + config["epsilon"])
+        return w, config
+
+    with pytest.raises(AssertionError) as info:
+        check_adam(student)
+    message = str(info.value)
+    assert "2 known mistakes at once" in message
+    assert "adam-no-bias-correction" in message and "adam-epsilon-inside-sqrt" in message
+    assert "Accepted: config was updated in place" in message and "Accepted: w was" in message
 
 
 def test_partial_credit_when_only_some_hidden_checks_fail(capsys):
@@ -60,7 +101,8 @@ def test_partial_credit_when_only_some_hidden_checks_fail(capsys):
         return _momentum(w, np.clip(dw, -100, 100), config)
 
     assert check_sgd_momentum(clipped) is None
-    assert check_sgd_momentum(clipped, hidden=True, points=2) == pytest.approx(1.5)
+    score = check_sgd_momentum(clipped, hidden=True, points=2)
+    assert score == pytest.approx(1.5)  # the edge cases fail: 3 of 4 sub-checks pass
     out = capsys.readouterr().out
     assert "FAILED edge cases" in out and "Score: 1.5 of 2 points" in out
 
@@ -180,3 +222,14 @@ def test_the_guard_leaves_the_optimizer_base_class_alone():
 def test_a_check_takes_the_objects_it_names():
     with pytest.raises(TypeError, match=r"check_rmsprop takes 1 argument\(s\) \(rmsprop\), got 2"):
         check_rmsprop(adam, adam)
+
+
+def test_code_that_always_raises_earns_nothing_not_even_a_sub_check_of_its_own():
+    from lecture7.grading.augmentation import check_hflip
+
+    def hflip(img):
+        raise NotImplementedError
+
+    assert check_hflip.cases(hidden=True)  # the inputs-unchanged sub-check exists
+    with pytest.raises(AssertionError, match="not judged: your code raised on every case"):
+        check_hflip(hflip, hidden=True, points=1)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_cases import COURSE, REFERENCE_MESSAGE, Submission, make_submissions
+from grading_cases import COURSE, REFERENCE_MESSAGE, Below, Submission, make_submissions
 from nbgrader.api import Gradebook
 
 ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir())
@@ -52,7 +52,7 @@ class Graded:
     csv_rows: dict[str, dict[str, str]]
     log: str
 
-    def expected(self, student: str) -> dict[str, float]:
+    def expected(self, student: str) -> dict[str, float | Below]:
         return {k: v for sub in self.submissions[student].values() for k, v in sub.expected.items()}
 
 
@@ -111,7 +111,8 @@ def graded(request, tmp_path_factory) -> Graded:
 
 def _assert_scores(graded: Graded, student: str) -> None:
     expected, got = graded.expected(student), graded.scores[student]
-    wrong = {k: (v, got.get(k)) for k, v in expected.items() if got.get(k) != pytest.approx(v)}
+    wrong = {k: (v, got.get(k)) for k, v in expected.items()
+             if not (v.matches(got.get(k)) if isinstance(v, Below) else got.get(k) == pytest.approx(v))}
     assert not wrong, (f"{student}: part -> (expected, got) {wrong}\n"
                        f"feedback:\n{graded.feedback.get(student, '')[-3000:]}")
 
@@ -124,9 +125,18 @@ def test_unmodified_release_scores_zero(graded):
     _assert_scores(graded, "release")
 
 
-def test_each_mistake_loses_its_part_and_feedback_names_it(graded):
+def test_each_mistake_loses_points_and_feedback_names_it(graded):
     students = [s for s in graded.submissions if s.startswith("mistakes-")]
     assert students, "the catalogue has no mistakes for this assignment"
+    for student in students:
+        _assert_scores(graded, student)
+        for sub in graded.submissions[student].values():
+            for name in sub.feedback_mentions:
+                assert name in graded.feedback[student], f"{student}: feedback does not name {name}"
+
+
+def test_code_as_real_students_write_it_scores_full_or_is_named(graded):
+    students = [s for s in graded.submissions if s.startswith("real-")]
     for student in students:
         _assert_scores(graded, student)
         for sub in graded.submissions[student].values():
@@ -179,6 +189,9 @@ def test_export_has_the_expected_totals(graded):
     autograded = sum(graded.expected("solution").values())
     assert set(graded.csv_rows) == set(graded.submissions)
     for student, row in graded.csv_rows.items():
-        total = sum(graded.expected(student).values()) + (manual if student == "solution" else 0)
+        got = graded.scores[student]
+        total = sum(got[k] if isinstance(v, Below) else v
+                    for k, v in graded.expected(student).items())
+        total += manual if student == "solution" else 0
         assert float(row["score"]) == pytest.approx(total), (student, row)
         assert float(row["max_score"]) == pytest.approx(autograded + manual), (student, row)

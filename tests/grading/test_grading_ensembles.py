@@ -5,11 +5,8 @@ import re
 
 import torch
 
-from lecture7.grading.ensembles import (
-    check_ema_update,
-    check_ensemble_predict,
-    check_snapshot_collector,
-)
+from lecture7.grading.ensembles import check_ema_update, check_ensemble_predict
+from lecture7.grading.snapshots import check_snapshot_collector
 
 
 def _probs(models, x, softmax):
@@ -49,7 +46,7 @@ def test_an_ema_that_returns_numpy_for_tensors_is_told_so():
     try:
         check_ema_update(ema_update)
     except AssertionError as err:
-        assert re.search(r"returns: expected \"a torch tensor on the inputs' device\", "
+        assert re.search(r"returns: expected \"a torch tensor on the input's device\", "
                          r"got 'a NumPy array'", str(err)), str(err)
     else:
         raise AssertionError("the check passed")
@@ -71,3 +68,13 @@ def test_snapshots_as_model_copies_are_accepted():
             return True
 
     assert check_snapshot_collector(SnapshotCollector, hidden=True, points=3) == 3
+
+
+def test_an_average_updated_in_place_and_returned_is_accepted_with_a_note(capsys):
+    def ema_update(average, value, *, decay):  # as torch.optim.swa_utils does
+        average *= decay
+        average += (1 - decay) * value
+        return average
+
+    assert check_ema_update(ema_update, hidden=True, points=2) == 2
+    assert "Accepted: the average was updated in place and returned" in capsys.readouterr().out

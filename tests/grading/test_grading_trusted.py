@@ -7,10 +7,9 @@ import zlib
 import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_output
-from test_grading_checks import adam
+from test_grading_checks import adam, adam_no_bias_correction
 
 from lecture7.grading.cells import CheckCall, parse_test_cell
-from lecture7.grading.mistakes.optimizers import adam_no_bias_correction
 from lecture7.grading.nbgrader_ext import HideTestTracebacks
 from lecture7.grading.probe import MIME, _answer
 from lecture7.grading.trusted import grade_cell, plan_cell
@@ -66,11 +65,27 @@ def test_a_correct_answer_scores_full_points():
     assert "This part: 3 of 3 points" in outputs[0].text
 
 
-def test_a_catalogued_mistake_scores_zero_and_is_named():
+def test_a_catalogued_mistake_is_named_and_costs_the_sub_checks_it_fails():
     plan = plan_cell(CELL, np.random.default_rng(1))
     outputs, score = grade_cell(plan, _probe_outputs(plan, {"adam": adam_no_bias_correction}), 3)
-    assert score == 0 and outputs[-1].output_type == "error"
-    assert "adam-no-bias-correction" in outputs[0].text
+    assert score < 3 and "adam-no-bias-correction" in outputs[0].text
+    assert "This part:" in outputs[0].text
+
+
+def _dropped_huge(w, dw, config=None):
+    """Adam, right except that it ignores gradients above 1e3 (it fails the edge cases)."""
+    return adam(w, np.where(np.abs(dw) > 1e3, 0.0, dw), config)
+
+
+def test_a_part_earns_the_share_of_its_visible_and_hidden_sub_checks():
+    plan = plan_cell(CELL, np.random.default_rng(2))
+    outputs, score = grade_cell(plan, _probe_outputs(plan, {"adam": _dropped_huge}), 3)
+    visible, hidden = len(plan.cases[0]), len(plan.cases[1])
+    groups = [list(dict.fromkeys(c.group for c in cases if c.role == "graded"))
+              for cases in plan.cases]
+    total = sum(len(g) for g in groups)
+    assert visible and hidden and score == pytest.approx(3 * (total - 1) / total, abs=1e-4)
+    assert f"({total - 1} of {total} checks passed)" in outputs[0].text
 
 
 def test_a_missing_function_is_named():

@@ -14,15 +14,30 @@
 # network at initialization.
 #
 # **How you are graded.** Under each function there is a test cell. Run it: it checks
-# your function on a few values worked out by hand and on the shapes of its results,
-# and tells you what is wrong (which output, how far off, and the likely mistake). When
-# you submit, hidden tests also compare your code with the course's reference
-# implementation on random inputs and edge cases; a part whose hidden tests partly fail
-# gets partial credit. The two written questions at the end are graded by hand.
+# your code on cases worked out by hand and on random ones, and tells you what is wrong
+# (which output, how far off, the likely mistake, or where to look). When you submit,
+# hidden tests also compare your code with the course's reference implementation on
+# random inputs and edge cases. Each part earns the share of its checks, visible and
+# hidden, that pass: 0 only for code that calls the reference or produces nothing. The
+# table below says what is graded and what is accepted without loss. The written
+# questions at the end are graded by hand.
 #
 # **Rules.** Write the computations yourself with Python, NumPy and torch. Code that
 # calls the reference implementations (`lecture7.init`) or PyTorch's initializers
 # (`torch.nn.init`) gets no points for that part. Do not rename the functions.
+
+# %% [markdown]
+# ## What is graded
+#
+# | function | graded | accepted without loss |
+# |---|---|---|
+# | `fan_in_and_fan_out` | the two fans, for linear and conv weights of any dimension | Python or NumPy integers or floats, a list instead of a tuple, `math.prod` or `np.prod` |
+# | `xavier_std`, `xavier_bound` | the number, for any fans and gain | a Python float, a NumPy float or a 0-d tensor; `math.sqrt` or `np.sqrt` |
+# | `xavier_normal`, `kaiming_normal` | the weights drawn from the generator `rng` you are given | `rng.normal(0, std, size=shape)` or `std * rng.standard_normal(shape)` (the same draws) |
+# | `layer_stds` | one standard deviation per layer (relative error 2e-5) | the forward pass in torch or NumPy, float32 or float64, `x @ w.T` or `F.linear`; a list, an array or a tensor |
+#
+# torch's default `std()` is the *unbiased* one (divides by $N - 1$): the activation
+# statistics use the plain standard deviation, `std(correction=0)` (a named mistake).
 
 # %% [readonly] setup
 import math
@@ -270,7 +285,7 @@ def layer_stds(init_, *, activation="tanh", depth=10, width=500, n_samples=1000,
 
 # %% [tests] test_layer_stds points=2
 # Visible tests: all-zero weights worked out by hand; a small tanh net.
-from lecture7.grading.initialization import check_layer_stds
+from lecture7.grading.initialization_experiment import check_layer_stds
 
 check_layer_stds(layer_stds)
 ### BEGIN HIDDEN TESTS

@@ -12,15 +12,39 @@
 # update rules in the CS231n convention, and then **Adam as a PyTorch optimizer**.
 #
 # **How you are graded.** Under each function there is a test cell. Run it: it checks
-# the shapes of your results and one step worked out by hand, and tells you what is
-# wrong (which output, how far off, and the likely mistake). When you submit, hidden
-# tests also compare your code with the course's reference implementation on random
-# inputs and edge cases; a part whose hidden tests partly fail gets partial credit.
-# The two written questions at the end are graded by hand.
+# your code on cases worked out by hand and on random ones, and tells you what is wrong
+# (which output, how far off, the likely mistake, or where to look). When you submit,
+# hidden tests also compare your code with the course's reference implementation on
+# random inputs and edge cases. Each part earns the share of its checks, visible and
+# hidden, that pass: 0 only for code that calls the reference or produces nothing. The
+# table below says what is graded and what is accepted without loss. The written
+# questions at the end are graded by hand.
 #
 # **Rules.** Write the computations yourself with NumPy (and torch in the last part).
 # Code that calls the reference implementations (`lecture7.optim`, or the algorithms
 # of `torch.optim`) gets no points for that part. Do not rename the functions.
+
+# %% [markdown]
+# ## What is graded
+#
+# Each rule is graded on the **`next_w` it returns, step after step**: the grader calls
+# `w, config = rule(w, dw, config)` several times, feeding back the config you return,
+# starting from `config=None`, from a config that gives the hyperparameters, and from the
+# state of earlier steps (under the docstring's keys: `velocity`, `cache`, `m`, `v`, `t`).
+# The state you return is graded by what it does to the next steps; it is not compared
+# itself. Numbers must agree with the reference to a relative error of $10^{-6}$.
+#
+# **Accepted without loss** (at most a one-line note in the report):
+#
+# * updating `config` in place and returning it (CS231n's template does it:
+#   `config.setdefault(...)`), or working on a copy (`config = dict(config or {})`);
+# * updating `w` in place (`w += v`, as `torch.optim` does), or returning a new array;
+# * `dw**2`, `dw * dw` or `np.square(dw)`; any arrangement of the same arithmetic;
+# * for momentum and Nesterov, PyTorch's form of the velocity (`b = momentum * b + dw`,
+#   step `learning_rate * b`): the same steps for a constant learning rate.
+#
+# The Adam class (part 6) is graded on its parameters after each `step()`, on the GPU when
+# the grader has one, against `torch.optim.Adam`.
 
 # %% [readonly] setup
 import numpy as np
@@ -39,9 +63,9 @@ import torch
 # * Return the new weights and a config holding the new state. A training loop calls
 #   `w, config = rule(w, dw, config)` once per step.
 #
-# **Never modify the inputs.** `w`, `dw` and `config` belong to the caller, who may
-# still use them. Start with `config = dict(config or {})` (a new dict) and compute new
-# arrays (`w + v`, not `w += v`).
+# Both styles work: CS231n's template updates the config it is given
+# (`config.setdefault("learning_rate", 1e-2)`, `config["velocity"] = v`) and returns it;
+# `config = dict(config or {})` works on a copy. The caller always uses what you return.
 
 # %% [markdown]
 # ## 1. SGD with momentum
@@ -75,7 +99,8 @@ def sgd_momentum(w, dw, config=None):
     return next_w, config
 
 # %% [tests] test_sgd_momentum points=2
-# Visible tests: one step worked out by hand, and the shapes on a (4, 5) array.
+# Visible tests: one step by hand; three steps from the default config; two steps from
+# given state. When something is wrong, the report names the mistake or where to look.
 from lecture7.grading.optimizers import check_sgd_momentum
 
 check_sgd_momentum(sgd_momentum)
@@ -118,7 +143,8 @@ def nesterov_momentum(w, dw, config=None):
     return next_w, config
 
 # %% [tests] test_nesterov_momentum points=2
-# Visible tests: one step worked out by hand, and the shapes on a (4, 5) array.
+# Visible tests: one step by hand; three steps from the default config; two steps from
+# given state. When something is wrong, the report names the mistake or where to look.
 from lecture7.grading.optimizers import check_nesterov_momentum
 
 check_nesterov_momentum(nesterov_momentum)
@@ -156,7 +182,8 @@ def adagrad(w, dw, config=None):
     return next_w, config
 
 # %% [tests] test_adagrad points=2
-# Visible tests: one step worked out by hand, and the shapes on a (4, 5) array.
+# Visible tests: one step by hand; three steps from the default config; two steps from
+# given state. When something is wrong, the report names the mistake or where to look.
 from lecture7.grading.optimizers import check_adagrad
 
 check_adagrad(adagrad)
@@ -194,7 +221,8 @@ def rmsprop(w, dw, config=None):
     return next_w, config
 
 # %% [tests] test_rmsprop points=2
-# Visible tests: one step worked out by hand, and the shapes on a (4, 5) array.
+# Visible tests: one step by hand; three steps from the default config; two steps from
+# given state. When something is wrong, the report names the mistake or where to look.
 from lecture7.grading.optimizers import check_rmsprop
 
 check_rmsprop(rmsprop)
@@ -241,7 +269,8 @@ def adam(w, dw, config=None):
     return next_w, config
 
 # %% [tests] test_adam points=3
-# Visible tests: one step worked out by hand, and the shapes on a (4, 5) array.
+# Visible tests: one step by hand; three steps from the default config; two steps from
+# given state. When something is wrong, the report names the mistake or where to look.
 from lecture7.grading.optimizers import check_adam
 
 check_adam(adam)

@@ -15,15 +15,26 @@
 # optimizer with any of them.
 #
 # **How you are graded.** Under each function there is a test cell. Run it: it checks
-# one case worked out by hand and one random case, and tells you what is wrong (which
-# step, how far off, and the likely mistake). When you submit, hidden tests also compare
-# your code with the course's reference implementation on random hyperparameters and
-# edge cases; a part whose hidden tests partly fail gets partial credit. The written
+# your code on cases worked out by hand and on random ones, and tells you what is wrong
+# (which output, how far off, the likely mistake, or where to look). When you submit,
+# hidden tests also compare your code with the course's reference implementation on
+# random inputs and edge cases. Each part earns the share of its checks, visible and
+# hidden, that pass: 0 only for code that calls the reference or produces nothing. The
+# table below says what is graded and what is accepted without loss. The written
 # questions at the end are graded by hand.
 #
 # **Rules.** Write the computations yourself (the `math` module is all you need for the
 # schedules). Code that calls the reference implementations (`lecture7.schedules`) gets
 # no points for that part. Do not rename the functions or their arguments.
+
+# %% [markdown]
+# ## What is graded
+#
+# | function | graded | accepted without loss |
+# |---|---|---|
+# | `step_decay`, `warmup_cosine`, `cyclic_cosine` | the learning rate at every step of a range | a Python or NumPy float or a 0-d tensor; `math` or `numpy`; integer or float steps |
+# | `cycle_end_steps` | the list of snapshot steps | a list, a tuple or a generator of integers (NumPy integers too) |
+# | `ScheduleLR` | every param group's learning rate after each `scheduler.step()` | `get_lr` or `_get_closed_form_lr`, any bookkeeping of your own |
 
 # %% [readonly] setup
 import math

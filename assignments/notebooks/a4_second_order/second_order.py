@@ -13,18 +13,30 @@
 # about why none of them trains deep networks.
 #
 # **How you are graded.** Under each function there is a test cell. Run it: it checks
-# cases worked out by hand and a random one, and tells you what is wrong (which output,
-# how far off, and the likely mistake). When you submit, hidden tests also compare your
-# code with the course's reference implementation on random inputs and edge cases; a part
-# whose hidden tests partly fail gets partial credit. The written questions at the end are
-# graded by hand.
+# your code on cases worked out by hand and on random ones, and tells you what is wrong
+# (which output, how far off, the likely mistake, or where to look). When you submit,
+# hidden tests also compare your code with the course's reference implementation on
+# random inputs and edge cases. Each part earns the share of its checks, visible and
+# hidden, that pass: 0 only for code that calls the reference or produces nothing. The
+# table below says what is graded and what is accepted without loss. The written
+# questions at the end are graded by hand.
 #
 # **Rules.** Inputs are float64 `torch` tensors, on the GPU when the grader has one:
 # compute with torch operations (`torch.linalg.solve`, `torch.dot`, `torch.outer`, `@`)
 # and create new tensors on the inputs' device (`torch.eye(n, dtype=..., device=...)`).
-# Return a new tensor and **never modify the inputs** in place. Code that calls the
+# Leave `grad`, `hess` and the histories as they were (the caller still uses them: one
+# check of its own); `h_inv` may be updated in place and returned. Code that calls the
 # reference implementation (`lecture7.second_order`) gets no points for that part. Do not
 # rename the functions.
+
+# %% [markdown]
+# ## What is graded
+#
+# | function | graded | accepted without loss |
+# |---|---|---|
+# | `newton_step` | the step (relative error $10^{-6}$); that `grad` and `hess` are left as they were (one check of its own: the caller still uses them) | `torch.linalg.solve`, `cholesky_solve` or `inv` (on these well-conditioned problems) |
+# | `lbfgs_direction` | the direction; that `grad` and the histories are left as they were (one check of its own: L-BFGS computes the next `y` from this `grad`) | `q = grad.clone()` or `q = q - ...`; lists or tuples |
+# | `bfgs_inverse_update` | the new inverse Hessian, update after update; that `s` and `y` are left as they were | the product form or the expanded form; updating `h_inv` in place and returning it (a note) |
 
 # %% [readonly] setup
 import torch

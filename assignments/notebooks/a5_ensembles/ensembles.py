@@ -13,17 +13,28 @@
 # **snapshot collector** that saves a copy of the model at the end of every cycle of a
 # cyclic learning rate: many models from one training run.
 #
-# **How you are graded.** Under each function there is a test cell. Run it: it checks a
-# case worked out by hand and a random one, and tells you what is wrong (which output,
-# how far off, and the likely mistake). When you submit, hidden tests also compare your
-# code with the course's reference implementation on random inputs and edge cases; a part
-# whose hidden tests partly fail gets partial credit. The written questions at the end
-# are graded by hand.
+# **How you are graded.** Under each function there is a test cell. Run it: it checks
+# your code on cases worked out by hand and on random ones, and tells you what is wrong
+# (which output, how far off, the likely mistake, or where to look). When you submit,
+# hidden tests also compare your code with the course's reference implementation on
+# random inputs and edge cases. Each part earns the share of its checks, visible and
+# hidden, that pass: 0 only for code that calls the reference or produces nothing. The
+# table below says what is graded and what is accepted without loss. The written
+# questions at the end are graded by hand.
 #
 # **Rules.** Write the computations yourself with torch (and plain arithmetic). Tensors
 # may live on the GPU when the grader has one: create nothing on a fixed device. Code that
 # calls the reference implementations (`lecture7.ensembles`) gets no points for that
 # part. Do not rename the functions.
+
+# %% [markdown]
+# ## What is graded
+#
+# | function | graded | accepted without loss |
+# |---|---|---|
+# | `ensemble_predict` | the mean of the models' softmax probabilities; each model's train/eval flag afterwards (restored) | `torch.softmax` or a stable softmax written out, `torch.no_grad()` |
+# | `ema_update`, `polyak_update` | the new average, over chains of updates; returned as what you were given (a NumPy array, or a tensor on its device); `value` left as it was | `torch.lerp`, or the formula; the average updated in place and returned, as `torch.optim.swa_utils` does (a note) |
+# | `SnapshotCollector` | when `step` returns True, `snapshot_steps`, the saved snapshots (every parameter and buffer) | a `state_dict` copy or a deep-copied module; `clone()` or `copy.deepcopy` |
 
 # %% [readonly] setup
 import copy
@@ -145,11 +156,12 @@ print(f"ensemble of {len(members)}: {accuracy(members):.3f}")
 # $1/(1-\beta)$ steps. The weights of SGD keep bouncing around the bottom of the valley
 # with the minibatch noise; their average sits near the middle. Write one step of it.
 # It must work on NumPy arrays and on torch tensors on any device, so use plain
-# arithmetic, and return a **new** array: the caller's `average` and `value` must not change.
+# arithmetic, and return the new average. Leave `value` as it was (the caller's weights);
+# updating `average` in place and returning it is fine, as `torch.optim.swa_utils` does.
 
 # %% [solution] ema_update
 def ema_update(average, value, *, decay):
-    """One EMA step: decay * average + (1 - decay) * value, as a new array or tensor."""
+    """One EMA step: decay * average + (1 - decay) * value, of the kind you are given."""
     ### BEGIN SOLUTION
     return decay * average + (1 - decay) * value
     ### END SOLUTION
@@ -175,7 +187,7 @@ check_ema_update(ema_update, hidden=True, points=2)
 #
 # the mean of all $n + 1$ values. With $n = 0$ the result is $\theta$ itself. (Stochastic
 # weight averaging, SWA, is this mean started late in training.) Same rules as
-# `ema_update`: plain arithmetic, a new array.
+# `ema_update`: plain arithmetic, of the kind you are given.
 
 # %% [solution] polyak_update
 def polyak_update(average, value, *, n):
@@ -245,7 +257,7 @@ class SnapshotCollector:
 
 # %% [tests] test_snapshot_collector points=3
 # Visible tests: 8 updates with cycle_length=2, cycle_mult=2 by hand, and 12 random updates.
-from lecture7.grading.ensembles import check_snapshot_collector
+from lecture7.grading.snapshots import check_snapshot_collector
 
 check_snapshot_collector(SnapshotCollector)
 ### BEGIN HIDDEN TESTS

@@ -14,11 +14,13 @@
 # blocks.
 #
 # **How you are graded.** Under each function there is a test cell. Run it: it checks
-# your code on small cases worked out by hand and on the shapes of its results, and
-# tells you what is wrong (which output, how far off, and the likely mistake). When you
-# submit, hidden tests also compare your code with the course's reference implementation
-# on random inputs and edge cases; a part whose hidden tests partly fail gets partial
-# credit. The two written questions at the end are graded by hand.
+# your code on cases worked out by hand and on random ones, and tells you what is wrong
+# (which output, how far off, the likely mistake, or where to look). When you submit,
+# hidden tests also compare your code with the course's reference implementation on
+# random inputs and edge cases. Each part earns the share of its checks, visible and
+# hidden, that pass: 0 only for code that calls the reference or produces nothing. The
+# table below says what is graded and what is accepted without loss. The written
+# questions at the end are graded by hand.
 #
 # **Randomness is passed in**, as a `np.random.Generator` or a `torch.Generator`. The
 # grader gives the reference a generator in the same state, so your masks can be compared
@@ -28,6 +30,20 @@
 # reference implementations (`lecture7.regularization`) or PyTorch's dropout
 # (`torch.nn.Dropout`, `torch.nn.functional.dropout`, ...) gets no points for that part.
 # Do not rename the functions.
+
+# %% [markdown]
+# ## What is graded
+#
+# | function | graded | accepted without loss |
+# |---|---|---|
+# | `dropout_forward` | `out` in train and test mode, inverted and vanilla, over passes drawing fresh masks from one `rng`; the cache `(mask, keep_prob, mode, inverted)`, as one check of its own | the mask drawn as `rng.random(x.shape) < keep_prob`, or as `>= p_drop` (other units, the same distribution), or with `rng.binomial(1, keep_prob, x.shape)`; a mask of booleans, 0/1 or scaled by `1 / keep_prob`; `x` updated in place (a note) |
+# | `dropout_backward` | `dx` for masks and modes given in the cache | `dout` updated in place (a note); `np.where` or products |
+# | `Dropout` | outputs and input gradients over train/eval passes; the scale and fraction of the kept units | a mask kept as `u >= p_drop`; `torch.where` or products |
+# | `drop_connect_linear`, `stochastic_depth` | outputs and the gradients autograd computes through them, call after call | `F.linear` or `@`, `torch.where` or products |
+#
+# **A naming trap.** CS231n's `dropout_param["p"]` is the probability of *keeping* a unit;
+# here `p_drop` is the probability of *dropping* one. Reading `p_drop` as the keep
+# probability is a named mistake (`dropout-p-drop-as-keep-prob`).
 
 # %% [readonly] setup
 import numpy as np
@@ -64,8 +80,8 @@ from torch import nn
 # mask = rng.random(x.shape) < keep_prob
 # ```
 #
-# and do not modify `x` in place (the previous layer may still need it). In test mode
-# `rng` may be `None`.
+# (`rng.random(x.shape) >= p_drop`, or `rng.binomial`, keep other units with the same
+# probability: accepted as well). In test mode `rng` may be `None`.
 
 # %% [solution] dropout_forward
 def dropout_forward(x, p_drop, mode="train", rng=None, inverted=True):
@@ -260,7 +276,7 @@ def drop_connect_linear(x, weight, bias, p_drop, training=True, generator=None):
 # %% [tests] test_drop_connect_linear points=2
 # Visible tests: a small layer worked out by hand (p_drop = 0, and evaluation mode);
 # a (3, 4) input through a (5, 4) weight in training mode.
-from lecture7.grading.regularization import check_drop_connect_linear
+from lecture7.grading.regularization_blocks import check_drop_connect_linear
 
 check_drop_connect_linear(drop_connect_linear)
 ### BEGIN HIDDEN TESTS
@@ -298,7 +314,7 @@ def stochastic_depth(x, branch, survival_prob, training=True, generator=None):
 # %% [tests] test_stochastic_depth points=2
 # Visible tests: a block worked out by hand (survival_prob = 1, and evaluation mode);
 # six training calls with survival_prob = 0.5.
-from lecture7.grading.regularization import check_stochastic_depth
+from lecture7.grading.regularization_blocks import check_stochastic_depth
 
 check_stochastic_depth(stochastic_depth)
 ### BEGIN HIDDEN TESTS

@@ -19,15 +19,26 @@
 # saturation), and AlexNet's **PCA color augmentation**.
 #
 # **How you are graded.** Under each function there is a test cell. Run it: it checks
-# one case worked out by hand and the shapes, and tells you what is wrong (which output,
-# how far off, and the likely mistake). When you submit, hidden tests also compare your
-# code with the course's reference implementation on random images and edge cases; a
-# part whose hidden tests partly fail gets partial credit. The written questions at the
-# end are graded by hand.
+# your code on cases worked out by hand and on random ones, and tells you what is wrong
+# (which output, how far off, the likely mistake, or where to look). When you submit,
+# hidden tests also compare your code with the course's reference implementation on
+# random inputs and edge cases. Each part earns the share of its checks, visible and
+# hidden, that pass: 0 only for code that calls the reference or produces nothing. The
+# table below says what is graded and what is accepted without loss. The written
+# questions at the end are graded by hand.
 #
 # **Rules.** Write the computations yourself with PyTorch. Code that calls the reference
 # implementation (`lecture7.augment`) gets no points for that part. Do not rename the
 # functions.
+
+# %% [markdown]
+# ## What is graded
+#
+# | function | graded | accepted without loss |
+# |---|---|---|
+# | `pad_and_crop`, `hflip`, `color_jitter`, `pca_color_shift` | the image, a tensor on the input's device; that the input image is left as it was (one check of its own: it belongs to the data set) | any tensor operations giving the same numbers: `torch.flip` or slicing, `F.pad` or a zero tensor, `clamp` or `clip` |
+# | `crop_offsets` | the range, coverage and uniformity of many draws, and that the same seed gives the same offsets | any way of drawing from the generator (`torch.randint`, `torch.rand` scaled), in any order; integers as Python ints or 0-d tensors |
+# | `fit_pca_color` | the eigenvalues (largest first) and the eigenvectors (columns, each up to its sign) | `torch.linalg.eigh` or `svd`, `torch.cov` or the covariance written out; either sign |
 
 # %% [readonly] setup
 import torch
@@ -42,8 +53,8 @@ import torch
 # width, `-2` the height, `-3` the channels) and the same code handles both.
 #
 # Return a **new tensor on the image's device** (the grader may run on a GPU: create
-# any constant with `device=img.device, dtype=img.dtype`), and never modify the input in
-# place: the caller's data set still needs the original.
+# any constant with `device=img.device, dtype=img.dtype`), and leave the input as it was
+# (one check of its own): the caller's data set still needs the original.
 
 # %% [markdown]
 # ## 1. Random crops with padding
@@ -215,7 +226,7 @@ def color_jitter(img, brightness, contrast, saturation):
 
 # %% [tests] test_color_jitter points=3
 # Visible tests: brightness and contrast of a 3x1x2 image by hand, and a batch.
-from lecture7.grading.augmentation import check_color_jitter
+from lecture7.grading.augmentation_color import check_color_jitter
 
 check_color_jitter(color_jitter)
 ### BEGIN HIDDEN TESTS
@@ -261,7 +272,7 @@ def fit_pca_color(images):
 
 # %% [tests] test_fit_pca_color points=3
 # Visible tests: a 3x2x2 image whose covariance is diagonal (by hand), and a batch.
-from lecture7.grading.augmentation import check_fit_pca_color
+from lecture7.grading.augmentation_color import check_fit_pca_color
 
 check_fit_pca_color(fit_pca_color)
 ### BEGIN HIDDEN TESTS
@@ -293,7 +304,7 @@ def pca_color_shift(img, eigvals, eigvecs, alphas):
 
 # %% [tests] test_pca_color_shift points=2
 # Visible tests: a 3x1x2 image shifted by hand (two values clamped), and a batch.
-from lecture7.grading.augmentation import check_pca_color_shift
+from lecture7.grading.augmentation_color import check_pca_color_shift
 
 check_pca_color_shift(pca_color_shift)
 ### BEGIN HIDDEN TESTS

@@ -18,15 +18,28 @@
 # train a **linear classifier** (a linear probe) on them.
 #
 # **How you are graded.** Under each function there is a test cell. Run it: it checks
-# one case worked out by hand and a random one, and tells you what is wrong (which
-# output, how far off, and the likely mistake). When you submit, hidden tests run your
-# functions on other networks and data, against the course's reference implementation;
-# a part whose hidden tests partly fail gets partial credit. The written questions at
-# the end are graded by hand.
+# your code on cases worked out by hand and on random ones, and tells you what is wrong
+# (which output, how far off, the likely mistake, or where to look). When you submit,
+# hidden tests also compare your code with the course's reference implementation on
+# random inputs and edge cases. Each part earns the share of its checks, visible and
+# hidden, that pass: 0 only for code that calls the reference or produces nothing. The
+# table below says what is graded and what is accepted without loss. The written
+# questions at the end are graded by hand.
 #
 # **Rules.** Write the code yourself with PyTorch. Code that calls the reference
 # implementation (`lecture7.transfer`), or scikit-learn's classifiers for the probe,
 # gets no points for that part. Do not rename the functions.
+
+# %% [markdown]
+# ## What is graded
+#
+# | function | graded | accepted without loss |
+# |---|---|---|
+# | `freeze_backbone` | which parameters are trainable and which move in an SGD step; no module's train/eval mode changed | `requires_grad_(False)` or `p.requires_grad = False`, by module or by parameter name |
+# | `replace_head` | the new `model.fc` (a fresh `nn.Linear` of the right size, initialized from the generator, on the model's device and dtype, trainable), the rest of the model untouched, and that it is returned | building it with `nn.Linear(...)` then moving it, or `device=`/`dtype=` arguments |
+# | `make_param_groups` | the learning rate each trainable parameter gets | lists or generators of parameters, extra keys, one group per parameter |
+# | `extract_features` | the pooled features (eval mode, no gradient) as a tensor on the model's device; every module's mode and BatchNorm's statistics as they were | a forward hook or the layers called in turn; `no_grad` or `inference_mode` |
+# | `linear_probe` | its held-out accuracy, at most 0.1 below the reference probe's | any linear classifier and solver you write |
 
 # %% [readonly] setup
 import math
@@ -232,7 +245,7 @@ def extract_features(model, images):
 
 # %% [tests] test_extract_features points=2
 # Visible tests: a one-block model whose codes are known (by hand), and a random SmallCNN.
-from lecture7.grading.transfer import check_extract_features
+from lecture7.grading.transfer_features import check_extract_features
 
 check_extract_features(extract_features)
 ### BEGIN HIDDEN TESTS
@@ -294,7 +307,7 @@ def linear_probe(train_features, train_labels, test_features, num_classes,
 
 # %% [tests] test_linear_probe points=3
 # Visible tests: two classes on a line (by hand), and 4 classes of 16-dimensional features.
-from lecture7.grading.transfer import check_linear_probe
+from lecture7.grading.transfer_features import check_linear_probe
 
 check_linear_probe(linear_probe)
 ### BEGIN HIDDEN TESTS

@@ -74,16 +74,6 @@ def ema_swapped(average, value, *, decay):
     return decay * value + (1 - decay) * average
 
 
-@mistake("ema_update", "ema-modifies-average-in-place",
-         "return a NEW array: average *= decay (or +=) changes the caller's array, e.g. the "
-         "live weights or a snapshot someone else holds. Write "
-         "decay * average + (1 - decay) * value.")
-def ema_in_place(average, value, *, decay):
-    average *= decay
-    average += (1 - decay) * value
-    return average
-
-
 # -- Polyak: the running mean average + (value - average) / (n + 1) ------------------------------------
 
 
@@ -92,22 +82,6 @@ def ema_in_place(average, value, *, decay):
          "Dividing by n gives too much weight to the new value (and divides by zero for n = 0).")
 def polyak_by_n(average, value, *, n):
     return average + (value - average) / n
-
-
-@mistake("polyak_update", "polyak-average-of-two",
-         "(average + value) / 2 weighs the newest value as much as all the earlier ones "
-         "together: it is an EMA with decay 0.5, not the mean. Use "
-         "average + (value - average) / (n + 1).")
-def polyak_two(average, value, *, n):
-    return (average + value) / 2
-
-
-@mistake("polyak_update", "polyak-modifies-average-in-place",
-         "return a NEW array: average += ... changes the caller's array. Write "
-         "average + (value - average) / (n + 1).")
-def polyak_in_place(average, value, *, n):
-    average += (value - average) / (n + 1)
-    return average
 
 
 # -- snapshot collection ---------------------------------------------------------------------------------

@@ -1,107 +1,98 @@
-"""Classic mistakes in the dropout family of assignment 6.
+"""Known variants of dropout as a NumPy layer (assignment 6, part 1).
 
-Every variant is a complete, self-contained function or class with exactly one
-bug, written the way students write it (see :mod:`lecture7.grading.mistakes`
-for the rules variants follow). The correct code is in
-:mod:`lecture7.regularization`. Masks are drawn as the assignment asks
-(``rng.random(x.shape) < keep_prob`` in NumPy, ``torch.rand(...) < keep_prob``
-in torch), so a variant draws exactly what a student's code with that bug draws.
+``dropout_forward`` is written once as a *model*, the way students write it, with
+keyword-only knobs whose defaults are right; each variant found in real code (students'
+CS231n ``layers.py``) is a knob setting (:func:`~lecture7.grading.mistakes.variant`), so
+that bugs found together are recognised together. Conventions: the mask drawn as
+``u >= p_drop`` or with ``rng.binomial`` (other units, the same distribution: accepted).
+Mistakes: ``p_drop`` read as the keep probability (CS231n's ``p``), in the whole layer or in
+its mask or its scaling only; no scaling at training time; scaling at test time as well;
+one mask per feature shared by the whole batch. ``dropout_backward``'s variants are
+functions with one bug each. The correct code is in :mod:`lecture7.regularization`.
 """
 
 import numpy as np
 import torch
 
-from lecture7.grading.mistakes import mistake
+from lecture7.grading.mistakes import mistake, variant
 
 # -- dropout_forward(x, p_drop, mode, rng, inverted) -> (out, (mask, keep_prob, mode, inverted)) --
 
 
-@mistake("dropout_forward", "dropout-test-time-scaled-twice",
-         "with inverted dropout the kept units are already divided by keep_prob at training "
-         "time; at test time return x unchanged. Multiplying by keep_prob there as well scales "
-         "the test-time activations down twice (only vanilla dropout scales at test time).")
-def dropout_forward_scaled_twice(x, p_drop, mode="train", rng=None, inverted=True):
-    keep_prob = 1.0 - p_drop
+def dropout_forward(x, p_drop, mode="train", rng=None, inverted=True, *, mask_prob="keep_prob",
+                    scale_prob="keep_prob", draw="below", uniform=True, mask_shape="x",
+                    scaling="as-asked"):
+    """Inverted (or vanilla) dropout; the mask keeps a unit with probability mask_prob."""
+    keep_prob = 1.0 - p_drop if scale_prob == "keep_prob" else p_drop
+    q = 1.0 - p_drop if mask_prob == "keep_prob" else p_drop
     mask = None
     if mode == "train":
-        mask = rng.random(x.shape) < keep_prob
-        out = x * mask / keep_prob if inverted else x * mask
+        shape = x.shape
+        if mask_shape != "x":
+            shape = (1, x.shape[1]) if mask_shape == "per-feature" else (x.shape[0], x.shape[1])
+        if draw == "binomial":
+            mask = rng.binomial(1, q, size=shape).astype(bool)
+        else:
+            u = rng.random(shape) if uniform else rng.standard_normal(shape)
+            mask = u >= 1.0 - q if draw == "above" else u < q
+    if scaling == "always-vanilla" or scaling == "never":
+        inverted = False
+    if mode == "train":
+        scaled = inverted and scaling != "not-at-train"
+        out = x * mask / keep_prob if scaled else x * mask
     else:
-        out = x * keep_prob
+        scaled = (not inverted or scaling == "twice") and scaling != "never"
+        out = x * keep_prob if scaled else x
     return out, (mask, keep_prob, mode, inverted)
 
 
-@mistake("dropout_forward", "dropout-not-scaled-at-train",
-         "inverted dropout divides the kept units by keep_prob at TRAINING time "
-         "(out = x * mask / keep_prob), so that the expected training output equals the "
-         "test-time output x. Without it the test-time activations are 1 / keep_prob too large.")
-def dropout_forward_not_scaled(x, p_drop, mode="train", rng=None, inverted=True):
-    keep_prob = 1.0 - p_drop
-    mask = None
-    if mode == "train":
-        mask = rng.random(x.shape) < keep_prob
-        out = x * mask
-    else:
-        out = x if inverted else x * keep_prob
-    return out, (mask, keep_prob, mode, inverted)
-
-
-@mistake("dropout_forward", "dropout-p-drop-as-keep-prob",
-         "p_drop is the probability of DROPPING a unit: keep it with probability "
-         "keep_prob = 1 - p_drop (mask = rng.random(x.shape) < 1 - p_drop) and divide by that. "
-         "(CS231n's dropout_param['p'] is the keep probability; ours is not.)")
-def dropout_forward_p_as_keep(x, p_drop, mode="train", rng=None, inverted=True):
-    keep_prob = p_drop
-    mask = None
-    if mode == "train":
-        mask = rng.random(x.shape) < keep_prob
-        out = x * mask / keep_prob if inverted else x * mask
-    else:
-        out = x if inverted else x * keep_prob
-    return out, (mask, keep_prob, mode, inverted)
-
-
-@mistake("dropout_forward", "dropout-mask-keeps-with-p-drop",
-         "the mask must KEEP a unit with probability keep_prob = 1 - p_drop: "
-         "mask = rng.random(x.shape) < keep_prob. With < p_drop, a fraction p_drop survives.")
-def dropout_forward_mask_keeps_p(x, p_drop, mode="train", rng=None, inverted=True):
-    keep_prob = 1.0 - p_drop
-    mask = None
-    if mode == "train":
-        mask = rng.random(x.shape) < p_drop
-        out = x * mask / keep_prob if inverted else x * mask
-    else:
-        out = x if inverted else x * keep_prob
-    return out, (mask, keep_prob, mode, inverted)
-
-
-@mistake("dropout_forward", "dropout-mask-drawn-differently",
-         "draw the mask exactly as mask = rng.random(x.shape) < keep_prob, so that the grader's "
-         "generator, in the same state, draws the same mask (rng.random(...) >= p_drop keeps "
-         "units with the right probability, but different ones).")
-def dropout_forward_other_draw(x, p_drop, mode="train", rng=None, inverted=True):
-    keep_prob = 1.0 - p_drop
-    mask = None
-    if mode == "train":
-        mask = rng.random(x.shape) >= p_drop
-        out = x * mask / keep_prob if inverted else x * mask
-    else:
-        out = x if inverted else x * keep_prob
-    return out, (mask, keep_prob, mode, inverted)
-
-
-@mistake("dropout_forward", "dropout-modifies-input",
-         "x belongs to the caller (the previous layer may still need it): compute a new array "
-         "(out = x * mask / keep_prob) instead of multiplying x in place (x *= ...).")
-def dropout_forward_in_place(x, p_drop, mode="train", rng=None, inverted=True):
-    keep_prob = 1.0 - p_drop
-    mask = None
-    if mode == "train":
-        mask = rng.random(x.shape) < keep_prob
-        x *= mask / keep_prob if inverted else mask
-    elif not inverted:
-        x *= keep_prob
-    return x, (mask, keep_prob, mode, inverted)
+variant(dropout_forward, "dropout-mask-above-p-drop",
+        "your mask keeps the units with u >= p_drop (the docstring's keeps u < keep_prob): "
+        "the same probability, other units; accepted.", accepted=True, draw="above")
+variant(dropout_forward, "dropout-mask-binomial",
+        "your mask is drawn with rng.binomial(1, keep_prob, ...) (the docstring's is "
+        "rng.random(x.shape) < keep_prob): the same distribution; accepted.",
+        accepted=True, draw="binomial")
+variant(dropout_forward, "dropout-p-drop-as-keep-prob",
+        "p_drop is the probability of DROPPING a unit: keep each unit with probability "
+        "keep_prob = 1 - p_drop (mask = rng.random(x.shape) < 1 - p_drop) and divide by "
+        "keep_prob. (CS231n's dropout_param['p'] is the probability of keeping; ours is not.)",
+        mask_prob="p_drop", scale_prob="p_drop")
+variant(dropout_forward, "dropout-mask-keeps-with-p-drop",
+        "the mask must KEEP a unit with probability keep_prob = 1 - p_drop: "
+        "mask = rng.random(x.shape) < keep_prob. With < p_drop, a fraction p_drop survives.",
+        mask_prob="p_drop")
+variant(dropout_forward, "dropout-scaled-by-p-drop",
+        "divide the kept units by keep_prob = 1 - p_drop (and store keep_prob in the cache), "
+        "not by p_drop.", scale_prob="p_drop")
+variant(dropout_forward, "dropout-mask-from-normal-draws",
+        "draw the mask from UNIFORM numbers, rng.random(x.shape) < keep_prob: with "
+        "standard_normal (np.random.randn) the fraction kept is not keep_prob.", uniform=False)
+variant(dropout_forward, "dropout-mask-per-feature",
+        "draw one mask entry per unit of x (rng.random(x.shape)), not one per feature shared "
+        "by the whole batch: every example gets its own mask.", mask_shape="per-feature")
+variant(dropout_forward, "dropout-mask-2d-only",
+        "x may have any shape ((N, D) after a linear layer, (N, C, H, W) after a convolution): "
+        "draw the mask with rng.random(x.shape).", mask_shape="2d")
+variant(dropout_forward, "dropout-not-scaled-at-train",
+        "inverted dropout divides the kept units by keep_prob at TRAINING time "
+        "(out = x * mask / keep_prob), so that the expected training output equals the "
+        "test-time output x. Without it the test-time activations are 1 / keep_prob too large.",
+        scaling="not-at-train")
+variant(dropout_forward, "dropout-test-time-scaled-twice",
+        "with inverted dropout the kept units are already divided by keep_prob at training "
+        "time; at test time return x unchanged. Multiplying by keep_prob there as well scales "
+        "the test-time activations down twice (only vanilla dropout scales at test time).",
+        scaling="twice")
+variant(dropout_forward, "dropout-always-vanilla",
+        "inverted=True (the default) asks for INVERTED dropout: divide the kept units by "
+        "keep_prob at training time and return x at test time. Scaling by keep_prob at test "
+        "time is vanilla dropout, for inverted=False only.", scaling="always-vanilla")
+variant(dropout_forward, "dropout-never-scaled",
+        "dropout must keep the expected output the same in training and at test time: divide "
+        "the kept units by keep_prob in training (inverted), or multiply by keep_prob at test "
+        "time (vanilla). Zeroing units without either scales every later layer wrongly.",
+        scaling="never")
 
 
 # -- dropout_backward(dout, (mask, keep_prob, mode, inverted)) -> dx ------------------------------
@@ -216,10 +207,9 @@ class DropoutPAsKeep(torch.nn.Module):
         return x * (u < self.p_drop) / self.p_drop
 
 
-@mistake("Dropout", "dropout-module-mask-drawn-differently",
-         "draw u = torch.rand(x.shape, generator=self.generator, device=x.device, "
-         "dtype=x.dtype) and keep the units with u < keep_prob, so that the grader's generator "
-         "draws the same mask (u >= p_drop keeps the right number of units, but other ones).")
+@mistake("Dropout", "dropout-module-mask-above-p-drop",
+         "your mask keeps the units with u >= p_drop (the assignment's keeps u < keep_prob): "
+         "the same probability, other units; accepted.", accepted=True)
 class DropoutOtherDraw(torch.nn.Module):
     def __init__(self, p_drop, generator=None):
         super().__init__()
@@ -231,121 +221,3 @@ class DropoutOtherDraw(torch.nn.Module):
             return x
         u = torch.rand(x.shape, generator=self.generator, device=x.device, dtype=x.dtype)
         return x * (u >= self.p_drop) / (1.0 - self.p_drop)
-
-
-# -- DropConnect: y = x (mask * W)^T / keep_prob + b ----------------------------------------------
-
-
-@mistake("drop_connect_linear", "dropconnect-drops-outputs",
-         "that is dropout on the layer's outputs (one mask entry per example and unit). "
-         "DropConnect drops WEIGHTS: draw a mask of weight.shape and compute "
-         "x @ (weight * mask / keep_prob).T + bias.")
-def drop_connect_drops_outputs(x, weight, bias, p_drop, training=True, generator=None):
-    keep_prob = 1.0 - p_drop
-    out = x @ weight.T
-    if bias is not None:
-        out = out + bias
-    if not training:
-        return out
-    u = torch.rand(out.shape, generator=generator, device=out.device, dtype=out.dtype)
-    return out * (u < keep_prob) / keep_prob
-
-
-@mistake("drop_connect_linear", "dropconnect-drops-bias",
-         "DropConnect drops the weights only: the bias is always added, unmasked.")
-def drop_connect_drops_bias(x, weight, bias, p_drop, training=True, generator=None):
-    keep_prob = 1.0 - p_drop
-    if not training:
-        return x @ weight.T + bias if bias is not None else x @ weight.T
-    u = torch.rand(weight.shape, generator=generator, device=weight.device, dtype=weight.dtype)
-    out = x @ (weight * (u < keep_prob) / keep_prob).T
-    if bias is not None:
-        v = torch.rand(bias.shape, generator=generator, device=bias.device, dtype=bias.dtype)
-        out = out + bias * (v < keep_prob) / keep_prob
-    return out
-
-
-@mistake("drop_connect_linear", "dropconnect-not-scaled",
-         "divide the kept weights by keep_prob in training (weight * mask / keep_prob): the "
-         "evaluation pass uses all weights unscaled, so training must have the same expected "
-         "output.")
-def drop_connect_not_scaled(x, weight, bias, p_drop, training=True, generator=None):
-    keep_prob = 1.0 - p_drop
-    if training:
-        u = torch.rand(weight.shape, generator=generator, device=weight.device,
-                       dtype=weight.dtype)
-        weight = weight * (u < keep_prob)
-    out = x @ weight.T
-    return out + bias if bias is not None else out
-
-
-@mistake("drop_connect_linear", "dropconnect-masks-at-test-time",
-         "with training=False use every weight, unscaled: y = x @ weight.T + bias. "
-         "Dropping weights at test time makes predictions random.")
-def drop_connect_masks_at_test(x, weight, bias, p_drop, training=True, generator=None):
-    keep_prob = 1.0 - p_drop
-    u = torch.rand(weight.shape, generator=generator, device=weight.device, dtype=weight.dtype)
-    out = x @ (weight * (u < keep_prob) / keep_prob).T
-    return out + bias if bias is not None else out
-
-
-# -- stochastic depth: x + b * branch(x) / survival_prob, b ~ Bernoulli(survival_prob) -----------
-
-
-@mistake("stochastic_depth", "stochastic-depth-drops-identity",
-         "a skipped block is the identity: return x (the shortcut is never dropped), and only "
-         "the residual branch is multiplied by b / survival_prob: x + b * branch(x) / "
-         "survival_prob.")
-def stochastic_depth_drops_identity(x, branch, survival_prob, training=True, generator=None):
-    if not training:
-        return x + branch(x)
-    u = torch.rand((), generator=generator, device=x.device, dtype=x.dtype)
-    if u < survival_prob:
-        return (x + branch(x)) / survival_prob
-    return torch.zeros_like(x)
-
-
-@mistake("stochastic_depth", "stochastic-depth-not-scaled",
-         "in training divide the kept branch by survival_prob (x + branch(x) / survival_prob), "
-         "so that its expected value matches the evaluation output x + branch(x).")
-def stochastic_depth_not_scaled(x, branch, survival_prob, training=True, generator=None):
-    if not training:
-        return x + branch(x)
-    u = torch.rand((), generator=generator, device=x.device, dtype=x.dtype)
-    if u < survival_prob:
-        return x + branch(x)
-    return x
-
-
-@mistake("stochastic_depth", "stochastic-depth-scaled-at-test-too",
-         "this is the inverted form: the branch is divided by survival_prob in training, so "
-         "evaluation uses x + branch(x) unscaled (x + survival_prob * branch(x) is the paper's "
-         "rule for a branch NOT scaled in training).")
-def stochastic_depth_scaled_twice(x, branch, survival_prob, training=True, generator=None):
-    if not training:
-        return x + survival_prob * branch(x)
-    u = torch.rand((), generator=generator, device=x.device, dtype=x.dtype)
-    if u < survival_prob:
-        return x + branch(x) / survival_prob
-    return x
-
-
-@mistake("stochastic_depth", "stochastic-depth-per-example",
-         "draw ONE number per call, u = torch.rand((), ...): the whole mini-batch keeps or "
-         "skips the block together (that is what makes a skipped block free to compute). "
-         "A mask per example is a different method.")
-def stochastic_depth_per_example(x, branch, survival_prob, training=True, generator=None):
-    if not training:
-        return x + branch(x)
-    shape = (x.shape[0],) + (1,) * (x.dim() - 1)
-    u = torch.rand(shape, generator=generator, device=x.device, dtype=x.dtype)
-    return x + branch(x) * (u < survival_prob) / survival_prob
-
-
-@mistake("stochastic_depth", "stochastic-depth-drops-at-test-time",
-         "with training=False every block is used: return x + branch(x), without drawing.")
-def stochastic_depth_drops_at_test(x, branch, survival_prob, training=True, generator=None):
-    u = torch.rand((), generator=generator, device=x.device, dtype=x.dtype)
-    if u < survival_prob:
-        return x + branch(x) / survival_prob
-    return x
