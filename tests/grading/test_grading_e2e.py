@@ -1,8 +1,9 @@
-"""End to end through real nbgrader commands, for every assignment under assignments/source.
+"""End to end through the real grading commands, for every assignment under assignments/source.
 
-One temporary copy of the course per assignment; ``generate_assignment``, then ONE
-``autograde`` call for all the students of :mod:`grading_cases`, then
-``generate_feedback`` and ``export``. Scores are read from the gradebook, per part.
+One temporary copy of the course per assignment; ``nbgrader generate_assignment``, then
+ONE grading run for all the students of :mod:`grading_cases` (what ``make autograde``
+runs: the parallel grader, sandboxed kernels), then ``nbgrader generate_feedback`` and
+``export``. Scores are read from the gradebook, per part.
 """
 
 from __future__ import annotations
@@ -26,6 +27,21 @@ ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir()
 CELL_TIMEOUT = 30  # seconds per cell in these tests (the course default is 120)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+
+def autograde(course: Path) -> str:
+    """Grade the class as ``make autograde`` does (in parallel, sandboxed); its summary.
+
+    ``tests/grading/test_autograde_parallel.py`` shows that this grades exactly as
+    ``nbgrader autograde`` does.
+    """
+    env = {**os.environ, "LECTURE7_CELL_TIMEOUT": str(CELL_TIMEOUT)}
+    proc = subprocess.run([sys.executable, "-m", "lecture7.grading.autograde", "--course",
+                           str(course), "--workers", "2", "--no-progress"], env=env,
+                          capture_output=True, text=True, timeout=1500)
+    assert proc.returncode == 0, f"autograde failed:\n{proc.stdout}\n{proc.stderr}"
+    assert "failed:" not in proc.stdout, proc.stdout
+    return proc.stdout + proc.stderr
 
 
 def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
@@ -83,7 +99,7 @@ def graded(request, tmp_path_factory) -> Graded:
         for name, sub in notebooks.items():
             nbformat.write(sub.nb, folder / f"{name}.ipynb")
 
-    log = nbgrader(course, "autograde", assignment).stderr
+    log = autograde(course)
     db = f"sqlite:///{course / 'gradebook.db'}"
     scores: dict[str, dict[str, float | None]] = {}
     with Gradebook(db) as gb:
