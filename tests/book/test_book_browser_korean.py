@@ -98,9 +98,13 @@ def test_korean_page_in_browser(ko_base, korean_fonts, page):
     )
 
 
+# Sphinx lists the results one by one, fetching each page's summary, and writes the
+# summary line ("found N pages") only after the last one: wait for it, not for the first
 RESULTS = """
-(() => [...document.querySelectorAll("#search-results li a, ul.search li a")]
-  .map(a => a.getAttribute("href")))()
+(() => (document.querySelector("#search-results p.search-summary")?.innerText || "")
+  ? [...document.querySelectorAll("#search-results li a, ul.search li a")]
+      .map(a => a.getAttribute("href"))
+  : null)()
 """
 
 
@@ -109,12 +113,13 @@ def test_korean_search_finds_the_chapter(ko_base, query):
     chromium, _, ko = ko_base
     chromium.open(f"{ko}search.html?q={quote(query)}")
     deadline = time.monotonic() + 20
-    hrefs: list[str] = []
+    hrefs: list[str] | None = None
     while time.monotonic() < deadline:
-        hrefs = chromium.evaluate(RESULTS) or []
-        if hrefs:
+        hrefs = chromium.evaluate(RESULTS)
+        if hrefs is not None:
             break
         time.sleep(0.2)
+    assert hrefs is not None, f"searching {query!r}: the search never finished"
     pages = {href.split("?")[0].split("#")[0] for href in hrefs}
     expected = "book/glossary.html" if query == "안장점" else "book/01_initialization.html"
     assert expected in pages, f"searching {query!r} found {sorted(pages)}"

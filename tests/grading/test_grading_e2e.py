@@ -24,7 +24,7 @@ from grading_cases import COURSE, REFERENCE_MESSAGE, Below, Submission, make_sub
 from nbgrader.api import Gradebook
 
 ASSIGNMENTS = sorted(p.name for p in (COURSE / "source").iterdir() if p.is_dir())
-CELL_TIMEOUT = 30  # seconds per cell in these tests (the course default is 120)
+CELL_TIMEOUT = 60  # seconds per cell in these tests (the course default is 120)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
