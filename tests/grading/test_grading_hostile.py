@@ -81,7 +81,7 @@ class Run:
                 source = nbformat.read(course / "source" / assignment / path.name, as_version=4)
                 release = nbformat.read(path, as_version=4)
                 self.hidden_lines |= _region(source, "HIDDEN TESTS")
-                given = {line.strip() for cell in release.cells for line in cell.source.splitlines()}
+                given = "\n".join(cell.source for cell in release.cells)  # shown to all
                 self.solution_lines |= {line for line in _region(source, "SOLUTION")
                                         if len(line) > 30 and line not in given}
                 if assignment == ATTACKED:
