@@ -27,6 +27,7 @@ import nbformat
 import pytest
 from grading_cases import COURSE, make_submissions
 from nbgrader.api import Gradebook
+from tqdm import tqdm
 
 from lecture7.grading.autograde import run as runner
 from lecture7.grading.autograde.course import Submission
@@ -89,7 +90,7 @@ class DyingPool:
             future.set_result(Outcome(task.assignment, task.student, {"nb": "{}"}))
         return future
 
-    def wait(self, futures):
+    def wait(self, futures, timeout=None):
         return {f for f in futures if f.done()}
 
     def lost(self, error):
@@ -135,6 +136,46 @@ def test_prepare_and_save_errors_are_that_submissions_failure_only():
     why = {student: text for student, _, text in summary.failures}
     assert "prepared" in why["unpreparable"] and "not a notebook" in why["unpreparable"]
     assert "saved" in why["unsavable"] and "disk full" in why["unsavable"]
+
+
+class StoppingPool(DyingPool):
+    """Nobody's worker dies; Ctrl-C is pressed while the second outcome is being waited for."""
+
+    def __init__(self, stop):
+        super().__init__()
+        self.submitted.append(("warm", 0))
+        self.stop, self.waits = stop, 0
+
+    def wait(self, futures, timeout=None):
+        self.waits += 1
+        if self.waits == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+            return set()  # woken by the timeout, nothing new
+        return {next(iter(futures))}
+
+
+def test_ctrl_c_saves_what_finished_and_leaves_nothing_half_made():
+    with runner.StopRequest() as stop:
+        pool = StoppingPool(stop)
+        staged, ledger, summary = FakeStaged(), FakeLedger(), runner.Summary()
+        todo = deque((Submission(ASSIGNMENT, s, Path(s), ()), "digest")
+                     for s in ["ann", "bob", "cy", "dee", "eve", "fay", "gus"])
+        runner._drive(staged, pool, todo, ledger, summary, {}, tqdm(disable=True), stop)
+    assert stop.requested  # the signal was turned into a request, not an exception
+    assert staged.saved == ["ann"] == ledger.recorded
+    prepared = [s for s, _ in pool.submitted if s != "warm"]
+    assert prepared == ["ann", "bob", "cy", "dee", "eve", "fay"]  # none after the Ctrl-C
+    assert sorted(staged.discarded) == sorted(set(prepared) - {"ann"})
+
+
+def test_a_second_ctrl_c_stops_at_once():
+    with runner.StopRequest() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert stop.requested
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)  # the handler runs here
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 # -- the whole pipeline -----------------------------------------------------------------------

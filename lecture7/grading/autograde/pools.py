@@ -60,9 +60,9 @@ class LocalPool:
         """Start executing ``task`` (queued until a worker is free)."""
         return self.executor.submit(execute, task)
 
-    def wait(self, futures: Iterable[Any]) -> set:
-        """The futures that are done, waiting for at least one."""
-        return cf.wait(list(futures), return_when=cf.FIRST_COMPLETED).done
+    def wait(self, futures: Iterable[Any], timeout: float | None = None) -> set:
+        """The futures that are done, waiting for at least one (or ``timeout`` seconds)."""
+        return cf.wait(list(futures), timeout=timeout, return_when=cf.FIRST_COMPLETED).done
 
     def lost(self, error: BaseException) -> bool:
         """Whether ``error`` means a worker was lost (then the pool is restarted)."""
@@ -102,11 +102,14 @@ class DaskPool:
         return self.client.submit(execute, task, key=f"grade-{task.key}-{task.attempt}",
                                   pure=False)
 
-    def wait(self, futures: Iterable[Any]) -> set:
-        """The futures that are done, waiting for at least one."""
+    def wait(self, futures: Iterable[Any], timeout: float | None = None) -> set:
+        """The futures that are done, waiting for at least one (or ``timeout`` seconds)."""
         from distributed import wait
 
-        return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+        try:
+            return set(wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED").done)
+        except TimeoutError:  # distributed raises where concurrent.futures returns
+            return set()
 
     def lost(self, error: BaseException) -> bool:
         """Dask retries lost workers itself; ``KilledWorker`` means it gave up."""

@@ -12,14 +12,17 @@ already graded from the same files (the :class:`~lecture7.grading.autograde.cour
 Only the coordinator touches the course directory and the gradebook, so SQLite never
 sees two writers. Whatever goes wrong with one submission (a broken notebook, a link in
 its folder, a lost worker) is reported on its own line and costs that submission only;
-the run goes on. Interrupted (Ctrl-C), it stops at once; what was saved stays saved, and
-the next run grades the rest.
+the run goes on. Interrupted (Ctrl-C), it saves what has finished executing and stops,
+killing the kernels still running; what was saved stays saved, and the next run grades
+the rest. A second Ctrl-C stops at once.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections import deque
@@ -44,6 +47,7 @@ EXECUTION_SECTIONS = ("Execute", "TrustedExecute", "ExecutePreprocessor", "Noteb
                       "SandboxedKernelManager", "KernelManager", "AsyncKernelManager")
 LEDGER = "grading-ledger.db"
 MAX_ATTEMPTS = 3
+POLL_SECONDS = 0.5  # how often the coordinator looks for a Ctrl-C while workers run
 
 
 @dataclass
@@ -78,6 +82,33 @@ class Summary:
                          "submission (preparing and saving; caps the rate at any number "
                          "of workers)")
         return "\n".join(lines)
+
+
+class StopRequest:
+    """Ctrl-C, turned into a request that the coordinator reads between two steps.
+
+    Python raises ``KeyboardInterrupt`` wherever the main thread happens to be, and
+    where that is a finalizer (``__del__``, a weakref callback) the exception is printed
+    and dropped: a run interrupted at that moment would go on to the end. A flag cannot
+    be lost. The first Ctrl-C sets it; a second one raises at once, as usual.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self) -> StopRequest:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._request)
+        return self
+
+    def _request(self, signum, frame) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def load_config(course: Path) -> Config:
@@ -136,16 +167,16 @@ def grade_class(course: Path, assignments: Sequence[str], *, students: str = "*"
     pool = DaskPool(scheduler) if scheduler else LocalPool(workers or os.cpu_count() or 1)
     bar = tqdm(total=len(todo), unit="submission", disable=not progress or not todo,
                desc=f"Grading on {pool}", dynamic_ncols=True, file=sys.stderr)
-    try:
-        _drive(staged, pool, todo, ledger, summary, _execution_config(config), bar)
-    except KeyboardInterrupt:
-        summary.interrupted = True
-        pool.close(cancel=True)
-    else:
-        pool.close()
-    finally:
-        bar.close()
-        os.chdir(here)
+    with StopRequest() as stop:
+        try:
+            _drive(staged, pool, todo, ledger, summary, _execution_config(config), bar, stop)
+        except KeyboardInterrupt:  # the second Ctrl-C
+            stop.requested = True
+        finally:
+            summary.interrupted = stop.requested
+            pool.close(cancel=stop.requested)
+            bar.close()
+            os.chdir(here)
     return summary
 
 
@@ -162,12 +193,17 @@ def _fail(summary: Summary, sub: Submission, why: str, ledger: Ledger,
 
 
 def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: Summary,
-           config: dict, bar: tqdm) -> None:
-    """Keep every worker busy; save each outcome as it arrives (this process only)."""
+           config: dict, bar: tqdm, stop: StopRequest | None = None) -> None:
+    """Keep every worker busy; save each outcome as it arrives (this process only).
+
+    Returns when everything is saved, or when ``stop`` is requested: then what has
+    finished executing is saved, and what is still running is left to the caller.
+    """
+    stop = stop or StopRequest()
     running: dict = {}
     capacity = 2 * pool.slots() + 1  # a prepared submission waits for each worker
-    while todo or running:
-        while todo and len(running) < capacity:
+    while (todo or running) and not stop.requested:
+        while todo and len(running) < capacity and not stop.requested:
             sub, digest = todo.popleft()
             started = time.perf_counter()
             try:
@@ -180,7 +216,7 @@ def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: 
             finally:
                 summary.coordinator_seconds += time.perf_counter() - started
             running[pool.submit(task)] = (sub, digest, task)
-        for future in pool.wait(running):
+        for future in pool.wait(running, timeout=POLL_SECONDS):
             if future not in running:  # resubmitted after its pool broke
                 continue
             sub, digest, task = running.pop(future)
@@ -213,3 +249,5 @@ def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: 
                     summary.add(sub.assignment, "timed_out")
             summary.coordinator_seconds += time.perf_counter() - started
             bar.update()
+    for sub, _, _ in running.values():  # stopped: no half-made autograded folder stays
+        staged.discard(sub)
