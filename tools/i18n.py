@@ -230,7 +230,7 @@ def build(language: str, strict: bool) -> None:
         BUILD / language / ".doctrees",
         language=language,
         locale_dirs=[str(MERGED)],
-        lecture7_same_execution_as=str(BUILD / "jupyter_execute"),
+        lecture7_follow_execution_cache=True,
         **load_status(LANGUAGES, language).sphinx,
     )
     publish(BUILD / language / "html", SITE / language)

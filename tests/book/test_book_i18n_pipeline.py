@@ -95,7 +95,7 @@ def book(tmp_path: Path) -> Path:
 def _korean_site(book: Path, locale_dir: Path) -> Path:
     out = book / "_build" / "ko"
     options = ["-D", "language=ko", "-D", f"locale_dirs={locale_dir}"]
-    options += ["-D", f"lecture7_same_execution_as={book / '_build' / 'jupyter_execute'}"]
+    options += ["-D", "lecture7_follow_execution_cache=1"]
     _sphinx(book, "html", out, *options)
     return out
 
@@ -151,3 +151,43 @@ def test_translate_change_and_report(book: Path):
     assert "the training loss is 0.123" in text
     assert "두 번째 문단은 그대로다." in text
     assert _cache_records(book) == executions
+
+
+RERUN = CHAPTER.replace(
+    'glue("steps", 200, display=False)',
+    'glue("steps", int(open("steps.txt").read()), display=False)',
+)
+
+
+def _reads(book: Path, locale_dir: Path) -> str:
+    """Build the Korean site again; Sphinx's line saying which pages it read."""
+    out = book / "_build" / "ko"
+    command = [sys.executable, "-m", "sphinx", "-W", "-n", "-b", "html", "-D", "language=ko",
+               "-D", f"locale_dirs={locale_dir}", "-D", "lecture7_follow_execution_cache=1",
+               "-d", str(out.parent / ".doctrees-ko"), str(book), str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return next(line for line in done.stdout.splitlines() if "updating environment" in line)
+
+
+def test_korean_site_follows_a_new_execution_and_reads_nothing_otherwise(book: Path):
+    """`make book` clears the cache when lecture7 changes: the English build runs the
+    page again with the same source, and the Korean build must show the new outputs;
+    with nothing new, a Korean rebuild reads no page (the warm rebuild stays fast)."""
+    (book / "ch.md").write_text(RERUN)
+    (book / "steps.txt").write_text("200")
+    build = book / "_build"
+    _sphinx(book, "html", build / "html")
+    locales = book / "locales"  # no catalogue: the Korean site shows the English text
+    site = _korean_site(book, locales)
+    assert "After 200 steps" in " ".join(soup(site / "ch.html").get_text(" ").split())
+    assert "0 changed" in _reads(book, locales)
+
+    # the library changed: make book clears the cache and the English doctrees
+    (book / "steps.txt").write_text("300")
+    for folder in (build / ".jupyter_cache", build / ".doctrees-html"):
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+    _sphinx(book, "html", build / "html")
+    assert "1 changed" in _reads(book, locales)  # the page, although its source is the same
+    assert "After 300 steps" in " ".join(soup(site / "ch.html").get_text(" ").split())
+    assert "0 changed" in _reads(book, locales)

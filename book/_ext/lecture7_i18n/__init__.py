@@ -63,38 +63,38 @@ def _write_execution_record(app: Sphinx, exception) -> None:
     out.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
-def _outputs(path: Path) -> list | None:
-    """The outputs of each code cell of an executed notebook (``None`` if there is none)."""
-    if not path.is_file():
-        return None
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [cell.get("outputs") for cell in cells if cell["cell_type"] == "code"]
-
-
 def _stale_executions(app: Sphinx, env, added, changed, removed) -> list[str]:
-    """Pages whose outputs differ from the reference build's (the English site's).
+    """Pages whose execution in the shared cache is newer than the one they were read with.
 
     Sphinx reads a page again when its source changes. When only the English build ran
     it again (``lecture7`` changed, so ``make book`` cleared the cache), the source is
-    the same but the outputs are new: this compares the executed notebooks that myst-nb
-    keeps (``jupyter_execute/<page>.ipynb``) and has such pages read again.
+    the same but the outputs are new: the execution cache (jupyter-cache, shared by both
+    builds) then holds another record for the page than the one myst-nb noted when this
+    build last read it, and the page is read again. (myst-nb's ``jupyter_execute`` copies
+    cannot tell: a page read from the cache is written there without its outputs.)
     """
-    reference = app.config.lecture7_same_execution_as
-    if not reference or not hasattr(env, "mystnb_config"):
+    if not app.config.lecture7_follow_execution_cache or not hasattr(env, "mystnb_config"):
         return []
-    own = Path(env.mystnb_config.output_folder)
+    from jupyter_cache import get_cache
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    cache = get_cache(env.mystnb_config.execution_cache_path or ".jupyter_cache")
+    newest: dict[str, float] = {}
+    for record in cache.list_cache_records():
+        newest[record.uri] = max(newest.get(record.uri, 0.0), record.created.timestamp())
     stale = []
     for doc in sorted(env.found_docs - added - changed):
-        theirs = _outputs(Path(reference, f"{doc}.ipynb"))
-        if theirs is not None and theirs != _outputs(own / f"{doc}.ipynb"):
+        current = newest.get(str(env.doc2path(doc)))
+        used = NbMetadataCollector.get_exec_data(env, doc)
+        if current is not None and (used is None or used.get("mtime") != current):
             stale.append(doc)
     return stale
 
 
 def setup(app: Sphinx) -> dict:
-    # the folder of executed notebooks whose outputs the pages must show: tools/i18n.py
-    # points the Korean build at the English build's (_build/jupyter_execute)
-    app.add_config_value("lecture7_same_execution_as", "", "env")
+    # tools/i18n.py sets it for the Korean build, which shows the English build's
+    # executions (the shared cache) and must follow them when they change
+    app.add_config_value("lecture7_follow_execution_cache", False, "env")
     app.connect("env-get-outdated", _stale_executions)
     app.add_transform(MarkUntranslatable)
     app.add_transform(TranslatableExerciseTitles)
