@@ -154,7 +154,15 @@ class StoppingPool(DyingPool):
         return {next(iter(futures))}
 
 
-def test_ctrl_c_saves_what_finished_and_leaves_nothing_half_made():
+@pytest.fixture
+def ctrl_c():
+    """Ctrl-C as in a terminal, also where this test runs with SIGINT ignored (a CI job)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_saves_what_finished_and_leaves_nothing_half_made(ctrl_c):
     with runner.StopRequest() as stop:
         pool = StoppingPool(stop)
         staged, ledger, summary = FakeStaged(), FakeLedger(), runner.Summary()
@@ -168,7 +176,7 @@ def test_ctrl_c_saves_what_finished_and_leaves_nothing_half_made():
     assert sorted(staged.discarded) == sorted(set(prepared) - {"ann"})
 
 
-def test_a_second_ctrl_c_stops_at_once():
+def test_a_second_ctrl_c_stops_at_once(ctrl_c):
     with runner.StopRequest() as stop:
         os.kill(os.getpid(), signal.SIGINT)
         assert stop.requested
@@ -176,6 +184,20 @@ def test_a_second_ctrl_c_stops_at_once():
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(1)  # the handler runs here
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_ignored_sigint_stays_ignored(ctrl_c):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # started with nohup, or in the background
+    with runner.StopRequest() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.1)
+        assert not stop.requested and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def _with_ctrl_c() -> None:
+    """In the child, before it runs Python: SIGINT as in a terminal, not inherited SIG_IGN."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 # -- the whole pipeline -----------------------------------------------------------------------
@@ -349,7 +371,8 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(tmp_path, graded_bot
     ledger = course / runner.LEDGER
     proc = subprocess.Popen([sys.executable, "-m", "lecture7.grading.autograde", "--course",
                              str(course), "--no-progress", "--workers", "2"], env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_with_ctrl_c)  # CI may run this test with SIGINT ignored
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
         if ledger.exists() and sqlite3.connect(ledger).execute(

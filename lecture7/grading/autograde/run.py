@@ -90,7 +90,9 @@ class StopRequest:
     Python raises ``KeyboardInterrupt`` wherever the main thread happens to be, and
     where that is a finalizer (``__del__``, a weakref callback) the exception is printed
     and dropped: a run interrupted at that moment would go on to the end. A flag cannot
-    be lost. The first Ctrl-C sets it; a second one raises at once, as usual.
+    be lost. The first Ctrl-C sets it; a second one raises at once, as usual. Where
+    SIGINT is ignored (a job started in the background, ``nohup``), it stays ignored,
+    as Python itself leaves it.
     """
 
     def __init__(self) -> None:
@@ -98,7 +100,8 @@ class StopRequest:
         self._previous = None
 
     def __enter__(self) -> StopRequest:
-        if threading.current_thread() is threading.main_thread():
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN):
             self._previous = signal.signal(signal.SIGINT, self._request)
         return self
 
