@@ -8,6 +8,7 @@ needed: each step is a ``sphinx-build`` of the small book.
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -130,6 +131,14 @@ def test_translate_change_and_report(book: Path):
     assert "두 번째 문단은 그대로다." in text
     switch = page.select_one("a.l7-language")
     assert switch["hreflang"] == "en" and switch["href"] == "../ch.html"
+    # the translated nodes belong to the page, not to the scratch documents Sphinx parsed
+    # them in, whose settings hold the build environment: the Korean doctree stays the
+    # size of the English one, and a warm rebuild does not unpickle the environment
+    doctree = pickle.loads((build / ".doctrees-ko" / "ch.doctree").read_bytes())
+    strays = [n for n in doctree.findall() if n.__dict__.get("_document") not in (None, doctree)]
+    assert strays == []
+    sizes = [(build / d / "ch.doctree").stat().st_size for d in (".doctrees-ko", ".doctrees-html")]
+    assert sizes[0] < 1.5 * sizes[1], f"Korean doctree {sizes[0]} B, English {sizes[1]} B"
 
     # the English changes: the entry turns fuzzy, is reported by name, and the Korean
     # site shows the new English until it is translated again

@@ -12,7 +12,8 @@ site, the gettext extraction and the Korean site (``tools/i18n.py`` runs the las
 3. links every page to the same page in the other language (:mod:`.switch`);
 4. gives Sphinx a Korean search language (:mod:`.search_ko`);
 5. renders the glossary from ``book/glossary.yml`` (:mod:`.glossary`);
-6. records, for every build, when it started and the execution data of each notebook
+6. keeps translated pages as small as the English ones (:mod:`.adopt`);
+7. records, for every build, when it started and the execution data of each notebook
    (``execution-<builder>-<language>.json`` next to the output folder: ``_build/``, or
    ``_build/ko/`` for the Korean site), so that a test can show that the Korean build
    ran no code: its notebooks all come from cache records older than the build.
@@ -27,6 +28,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 
 from . import switch
+from .adopt import adopt_translated_nodes
 from .exercise_titles import KeepExerciseTitlesForGettext, TranslatableExerciseTitles
 from .glossary import GlossaryDirective, TranslatedSectionTitles
 from .glue import TranslatableGlueDomain
@@ -105,6 +107,7 @@ def setup(app: Sphinx) -> dict:
     app.add_directive("lecture7-glossary", GlossaryDirective)
     app.add_post_transform(TranslatedSectionTitles)
     switch.setup(app)
+    app.connect("doctree-read", adopt_translated_nodes)
     app.connect("builder-inited", _note_start)
     app.connect("builder-inited", prefer_own_theme_strings)
     app.connect("build-finished", _write_execution_record)
