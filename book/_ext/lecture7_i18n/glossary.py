@@ -113,6 +113,7 @@ class TranslatedSectionTitles(SphinxPostTransform):
     default_priority = 8  # before MyST resolves its links (9)
 
     def run(self, **kwargs) -> None:
+        self._doctrees: dict[str, nodes.document] = {}  # each page is unpickled once
         for table in self.document.findall(nodes.container):
             if "l7-glossary" not in table["classes"]:
                 continue
@@ -130,7 +131,9 @@ class TranslatedSectionTitles(SphinxPostTransform):
             return None
         slugs = self.env.metadata[doc].get("myst_slugs", {})
         ident = slugs[anchor][1] if anchor in slugs else anchor
-        section = self.env.get_doctree(doc).ids.get(ident)
+        if doc not in self._doctrees:
+            self._doctrees[doc] = self.env.get_doctree(doc)
+        section = self._doctrees[doc].ids.get(ident)
         if not isinstance(section, nodes.section):
             return None
         return section[0].astext()
