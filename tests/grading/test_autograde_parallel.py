@@ -72,11 +72,13 @@ class FakeLedger:
         self.forgotten.append(sub.student)
 
 
-class DyingPool:
-    """Runs tasks at once; the first task it is given kills 'the worker' (the pool)."""
+class InstantPool:
+    """Runs tasks at once. A task of a student in ``kills`` kills 'the worker' (the pool)
+    every time; with ``first_dies``, so does the first task it is given."""
 
-    def __init__(self, fail_always=()):
-        self.submitted, self.restarts, self.fail_always = [], 0, set(fail_always)
+    def __init__(self, kills=(), first_dies=False):
+        self.submitted, self.restarts, self.kills = [], 0, set(kills)
+        self.first_dies = first_dies
 
     def slots(self):
         return 2
@@ -84,7 +86,7 @@ class DyingPool:
     def submit(self, task):
         self.submitted.append((task.student, task.attempt))
         future = cf.Future()
-        if len(self.submitted) == 1 or task.student in self.fail_always:
+        if (self.first_dies and len(self.submitted) == 1) or task.student in self.kills:
             future.set_exception(BrokenProcessPool("a worker died"))
         else:
             future.set_result(Outcome(task.assignment, task.student, {"nb": "{}"}))
@@ -98,20 +100,17 @@ class DyingPool:
         return isinstance(error, BrokenProcessPool)
 
 
-def _drive(students, pool, staged=None):
+def _drive(students, pool, staged=None, stop=None):
+    """The coordinator's loop over ``students`` (``stop``: an entered StopRequest)."""
     staged, ledger, summary = staged or FakeStaged(), FakeLedger(), runner.Summary()
     todo = deque((Submission(ASSIGNMENT, s, Path(s), ()), "digest") for s in students)
-
-    class Bar:
-        def update(self, n=1):
-            pass
-
-    runner._drive(staged, pool, todo, ledger, summary, {}, Bar())
+    stop = stop or runner.StopRequest()  # never requested: not entered, no handler
+    runner._drive(staged, pool, todo, ledger, summary, {}, tqdm(disable=True), stop)
     return staged, ledger, summary
 
 
 def test_a_lost_worker_costs_nothing_its_submissions_run_again():
-    pool = DyingPool()
+    pool = InstantPool(first_dies=True)
     staged, ledger, summary = _drive(["ann", "bob", "cy"], pool)
     assert sorted(staged.saved) == ["ann", "bob", "cy"] == sorted(ledger.recorded)
     assert pool.restarts == 1 and ("ann", 1) in pool.submitted
@@ -119,8 +118,7 @@ def test_a_lost_worker_costs_nothing_its_submissions_run_again():
 
 
 def test_a_submission_that_always_kills_its_worker_is_given_up_alone():
-    pool = DyingPool(fail_always={"bomb"})
-    pool.submitted.append(("warm", 0))  # only the bomb kills its worker
+    pool = InstantPool(kills={"bomb"})  # only the bomb kills its worker
     staged, ledger, summary = _drive(["ann", "bomb", "cy"], pool)
     assert sorted(staged.saved) == ["ann", "cy"]
     assert [s for s, _, _ in summary.failures] == ["bomb"]
@@ -129,8 +127,7 @@ def test_a_submission_that_always_kills_its_worker_is_given_up_alone():
 
 
 def test_prepare_and_save_errors_are_that_submissions_failure_only():
-    pool = DyingPool()
-    pool.submitted.append(("warm", 0))  # nobody's worker dies in this test
+    pool = InstantPool()  # nobody's worker dies in this test
     staged, ledger, summary = _drive(["unpreparable", "ann", "unsavable", "bob"], pool)
     assert sorted(staged.saved) == ["ann", "bob"] == sorted(ledger.recorded)
     why = {student: text for student, _, text in summary.failures}
@@ -138,13 +135,12 @@ def test_prepare_and_save_errors_are_that_submissions_failure_only():
     assert "saved" in why["unsavable"] and "disk full" in why["unsavable"]
 
 
-class StoppingPool(DyingPool):
+class StoppingPool(InstantPool):
     """Nobody's worker dies; Ctrl-C is pressed while the second outcome is being waited for."""
 
-    def __init__(self, stop):
+    def __init__(self):
         super().__init__()
-        self.submitted.append(("warm", 0))
-        self.stop, self.waits = stop, 0
+        self.waits = 0
 
     def wait(self, futures, timeout=None):
         self.waits += 1
@@ -163,15 +159,13 @@ def ctrl_c():
 
 
 def test_ctrl_c_saves_what_finished_and_leaves_nothing_half_made(ctrl_c):
+    pool = StoppingPool()
     with runner.StopRequest() as stop:
-        pool = StoppingPool(stop)
-        staged, ledger, summary = FakeStaged(), FakeLedger(), runner.Summary()
-        todo = deque((Submission(ASSIGNMENT, s, Path(s), ()), "digest")
-                     for s in ["ann", "bob", "cy", "dee", "eve", "fay", "gus"])
-        runner._drive(staged, pool, todo, ledger, summary, {}, tqdm(disable=True), stop)
+        staged, ledger, _ = _drive(["ann", "bob", "cy", "dee", "eve", "fay", "gus"], pool,
+                                   stop=stop)
     assert stop.requested  # the signal was turned into a request, not an exception
     assert staged.saved == ["ann"] == ledger.recorded
-    prepared = [s for s, _ in pool.submitted if s != "warm"]
+    prepared = [s for s, _ in pool.submitted]
     assert prepared == ["ann", "bob", "cy", "dee", "eve", "fay"]  # none after the Ctrl-C
     assert sorted(staged.discarded) == sorted(set(prepared) - {"ann"})
 

@@ -196,13 +196,12 @@ def _fail(summary: Summary, sub: Submission, why: str, ledger: Ledger,
 
 
 def _drive(staged: StagedAutograde, pool, todo: deque, ledger: Ledger, summary: Summary,
-           config: dict, bar: tqdm, stop: StopRequest | None = None) -> None:
+           config: dict, bar: tqdm, stop: StopRequest) -> None:
     """Keep every worker busy; save each outcome as it arrives (this process only).
 
     Returns when everything is saved, or when ``stop`` is requested: then what has
     finished executing is saved, and what is still running is left to the caller.
     """
-    stop = stop or StopRequest()
     running: dict = {}
     capacity = 2 * pool.slots() + 1  # a prepared submission waits for each worker
     while (todo or running) and not stop.requested:
