@@ -152,9 +152,14 @@ class StoppingPool(InstantPool):
 
 @pytest.fixture
 def ctrl_c():
-    """Ctrl-C as in a terminal, also where this test runs with SIGINT ignored (a CI job)."""
-    before = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
+    """Ctrl-C as in a terminal, also where this test runs with SIGINT ignored (a CI job);
+    the handler is a function of its own, so a test can tell that it was put back."""
+
+    def terminal(signum, frame):
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGINT, terminal)
+    yield terminal
     signal.signal(signal.SIGINT, before)
 
 
@@ -177,7 +182,7 @@ def test_a_second_ctrl_c_stops_at_once(ctrl_c):
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(1)  # the handler runs here
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is ctrl_c  # the caller's handler is back
 
 
 def test_an_ignored_sigint_stays_ignored(ctrl_c):
