@@ -73,11 +73,13 @@ KOREAN = {
 }
 
 
-def _sphinx(book: Path, builder: str, out: Path, *options: str) -> None:
-    command = [sys.executable, "-m", "sphinx", "-W", "-n", "-q", "-b", builder]
+def _sphinx(book: Path, builder: str, out: Path, *options: str) -> str:
+    """Build ``book`` into ``out`` (warnings are errors); Sphinx's output."""
+    command = [sys.executable, "-m", "sphinx", "-W", "-n", "-b", builder]
     command += [*options, "-d", str(out.parent / f".doctrees-{out.name}"), str(book), str(out)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{builder} build failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
 
 
 def _cache_records(book: Path) -> dict:
@@ -93,12 +95,13 @@ def book(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _korean_site(book: Path, locale_dir: Path) -> Path:
+def _korean_site(book: Path, locale_dir: Path) -> tuple[Path, str]:
+    """Build the Korean site; its folder, and Sphinx's line saying which pages it read."""
     out = book / "_build" / "ko"
     options = ["-D", "language=ko", "-D", f"locale_dirs={locale_dir}"]
     options += ["-D", "lecture7_follow_execution_cache=1"]
-    _sphinx(book, "html", out, *options)
-    return out
+    output = _sphinx(book, "html", out, *options)
+    return out, next(line for line in output.splitlines() if "updating environment" in line)
 
 
 def test_translate_change_and_report(book: Path):
@@ -118,7 +121,7 @@ def test_translate_change_and_report(book: Path):
                 message.string = KOREAN[message.id]
         write_if_changed(catalog, committed.with_name(f"{name}.po"))
 
-    site = _korean_site(book, book / "locales")
+    site, _ = _korean_site(book, book / "locales")
     assert _cache_records(book) == executions, "the Korean build ran the notebook again"
     page = soup(site / "ch.html")
     text = " ".join(page.get_text(" ").split())
@@ -155,7 +158,7 @@ def test_translate_change_and_report(book: Path):
     write_if_changed(merge(build / "gettext" / "index.pot", committed.with_name("index.po"), "ko"),
                      book / "merged" / "ko" / "LC_MESSAGES" / "index.po")  # fmt: skip
     _sphinx(book, "html", build / "html")
-    site = _korean_site(book, book / "merged")
+    site, _ = _korean_site(book, book / "merged")
     text = " ".join(soup(site / "ch.html").get_text(" ").split())
     assert "the training loss is 0.123" in text
     assert "두 번째 문단은 그대로다." in text
@@ -170,13 +173,7 @@ RERUN = CHAPTER.replace(
 
 def _reads(book: Path, locale_dir: Path) -> str:
     """Build the Korean site again; Sphinx's line saying which pages it read."""
-    out = book / "_build" / "ko"
-    command = [sys.executable, "-m", "sphinx", "-W", "-n", "-b", "html", "-D", "language=ko",
-               "-D", f"locale_dirs={locale_dir}", "-D", "lecture7_follow_execution_cache=1",
-               "-d", str(out.parent / ".doctrees-ko"), str(book), str(out)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return next(line for line in done.stdout.splitlines() if "updating environment" in line)
+    return _korean_site(book, locale_dir)[1]
 
 
 def test_korean_site_follows_a_new_execution_and_reads_nothing_otherwise(book: Path):
@@ -188,7 +185,7 @@ def test_korean_site_follows_a_new_execution_and_reads_nothing_otherwise(book: P
     build = book / "_build"
     _sphinx(book, "html", build / "html")
     locales = book / "locales"  # no catalogue: the Korean site shows the English text
-    site = _korean_site(book, locales)
+    site, _ = _korean_site(book, locales)
     assert "After 200 steps" in " ".join(soup(site / "ch.html").get_text(" ").split())
     assert "0 changed" in _reads(book, locales)
 
