@@ -24,7 +24,10 @@ score from the gradebook and its report from the autograded notebook. Prints:
 * false passes (buggy functions graded full: must be 0);
 * false fails (correct functions graded below full: must be 0);
 * bugs named / wrong: buggy functions whose report names exactly their labelled
-  mistakes / names a mistake they do not have.
+  mistakes / names a mistake they do not have;
+* the same for the visible check, as a student meets it while working: the visible part
+  of the test cell run on the repo's function in this process (correct functions must
+  pass it; a buggy one should fail it, and its message should name the mistake).
 
     .venv/bin/python bench/real_code.py /work/corpus [--in-process] [--only REPO ...]
 
@@ -72,6 +75,8 @@ class Result:
     points: float
     named: set[str] = field(default_factory=set)
     report: str = ""
+    visible_failed: bool = False
+    visible_named: set[str] = field(default_factory=set)
 
 
 def cell_of(repo: Path, function: str) -> str | None:
@@ -101,6 +106,38 @@ def submission(release, source, repo: Path, functions: list[str]):
     for function in functions:
         nb.cells[_solution_index(nb, function)].source = cell_of(repo, function)
     return nb
+
+
+def _test_cells(assignment: str) -> dict:
+    """The source notebook's cells of ``assignment`` by grade id."""
+    notebook, _ = PARTS[assignment]
+    source = nbformat.read(COURSE / "source" / assignment / f"{notebook}.ipynb", 4)
+    return {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in source.cells}
+
+
+def _namespace(repo: Path, function: str) -> dict:
+    """A student's kernel, reduced to the repo's function (its prints swallowed)."""
+    namespace = {"np": np, "torch": torch, "math": math}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(cell_of(repo, function), repo.name, "exec"), namespace)
+    return namespace
+
+
+def visible_check(repo: Path, function: str) -> tuple[bool, set[str]]:
+    """Whether the visible part of the function's test cell fails on the repo's function,
+    run here as in the student's kernel, and the mistakes its message names."""
+    assignment = next(a for a, (_, tests) in PARTS.items() if function in tests)
+    cell = _test_cells(assignment)[PARTS[assignment][1][function]]
+    visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+    namespace, out = _namespace(repo, function), io.StringIO()
+    failed = False
+    with contextlib.redirect_stdout(out):
+        try:
+            exec(compile(visible, f"{function} visible check", "exec"), namespace)
+        except Exception as error:  # the check's AssertionError, or the student's own error
+            failed = True
+            out.write(f"{type(error).__name__}: {error}")
+    return failed, _named(out.getvalue())
 
 
 def _report_text(outputs) -> str:
@@ -173,14 +210,10 @@ def grade_in_process(jobs: dict[str, dict[Path, list[str]]]) -> dict:
 
     results = {}
     for assignment, repos in jobs.items():
-        notebook, tests = PARTS[assignment]
-        source = nbformat.read(COURSE / "source" / assignment / f"{notebook}.ipynb", 4)
-        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in source.cells}
+        tests, cells = PARTS[assignment][1], _test_cells(assignment)
         for repo, functions in sorted(repos.items()):
             for function in functions:
-                namespace = {"np": np, "torch": torch, "math": math}
-                with contextlib.redirect_stdout(io.StringIO()):
-                    exec(compile(cell_of(repo, function), repo.name, "exec"), namespace)
+                namespace = _namespace(repo, function)
                 cell = cells[tests[function]]
                 plan = plan_cell(cell.source, np.random.default_rng())
                 requests = unpack(plan.code.split('respond("')[1].split('")')[0])
@@ -234,6 +267,38 @@ def figures(labels: dict, results: dict) -> str:
     for repo, function, result, expected in unnamed:
         lines.append(f"  not named: {repo} {function} ({labels[repo][function]['why']}): "
                      f"named {sorted(result.named)}, labelled {sorted(expected)}")
+    lines.append(visible_figures(labels, results))
+    return "\n".join(lines)
+
+
+def visible_figures(labels: dict, results: dict) -> str:
+    """The visible check's figures: what a student is told while working."""
+    rows = [(repo, function, labels[repo][function], result)
+            for (repo, function), result in sorted(results.items())]
+    correct = [r for r in rows if r[2]["label"] == "correct"]
+    buggy = [r for r in rows if r[2]["label"] != "correct"]
+    false_fails = [r for r in correct if r[3].visible_failed]
+    caught = [r for r in buggy if r[3].visible_failed]
+    named = [r for r in caught
+             if r[2]["mistakes"] and r[3].visible_named == set(r[2]["mistakes"])]
+    wrong = [r for r in buggy if r[3].visible_named - set(r[2]["mistakes"])]
+    lines = [f"visible check: correct passed {len(correct) - len(false_fails)} of "
+             f"{len(correct)}; buggy failed {len(caught)} of {len(buggy)}; bugs named "
+             f"{len(named)} of {len(buggy)} ({100 * len(named) / max(len(buggy), 1):.0f}%); "
+             f"wrong names: {len(wrong)}"]
+    for repo, function, _, _ in false_fails:
+        lines.append(f"  VISIBLE FALSE FAIL: {repo} {function}")
+    for repo, function, label, result in wrong:
+        lines.append(f"  VISIBLE WRONG NAME: {repo} {function}: named "
+                     f"{sorted(result.visible_named)}, labelled {sorted(label['mistakes'])}")
+    for repo, function, label, result in buggy:
+        if result.visible_failed and (repo, function, label, result) not in named:
+            lines.append(f"  visible not named: {repo} {function} ({label['why']}): named "
+                         f"{sorted(result.visible_named)}, labelled {sorted(label['mistakes'])}")
+        if not result.visible_failed:
+            lines.append(f"  passes the visible check (the hidden tests catch it: "
+                         f"{result.score:g}/{result.points:g}): {repo} {function} "
+                         f"({label['why']})")
     return "\n".join(lines)
 
 
@@ -254,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
                 jobs[assignment][repo] = functions
     grade = grade_in_process if args.in_process else grade_with_nbgrader
     results = grade(jobs)
+    for (name, function), result in results.items():
+        result.visible_failed, result.visible_named = visible_check(
+            args.corpus / "raw" / name, function)
     print(f"corpus {args.corpus} ({'in process' if args.in_process else 'nbgrader autograde'})")
     print(figures(labels, results))
     return 0
